@@ -1,0 +1,148 @@
+"""Apps: creation, their secrets (sealed under the master key), settings and secret reset."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from pagetoken.core import errors
+from pagetoken.core.tokens import new_app_secret
+from pagetoken.store.db import dumps
+from pagetoken.store.store import add_node
+from pagetoken.store.tables import apps, tokens
+
+from . import revoke
+from .context import Authority
+from .records import App
+
+
+def _aad(app_id: str) -> str:
+    return f"apps.secret:{app_id}"
+
+
+def validate_url(url: str, what: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise errors.bad_param(f"{what} must be an absolute http(s) URL, not {url!r}")
+    if parts.fragment:
+        raise errors.bad_param(f"{what} must not contain a fragment")
+    return url
+
+
+def create(auth: Authority, name: str, owner_id: str | None = None,
+           redirect_uris: list[str] | None = None) -> tuple[App, str]:
+    """A new app and its secret (shown once to its creator)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise errors.bad_param("name must be 1 to 200 characters")
+    uris = [validate_url(u, "redirect_uri") for u in (redirect_uris or [])]
+    secret = new_app_secret()
+    now = auth.now()
+    with auth.store.write() as conn:
+        app_id = add_node(conn, "application", now)
+        conn.execute(insert(apps).values(
+            id=app_id, name=name, secret_sealed=auth.keyring.seal_text(secret, _aad(app_id)),
+            require_proof=False, redirect_uris=dumps(uris), deauthorize_url=None, owner_id=owner_id,
+            created_at=now, secret_reset_at=None))
+    app = get(auth, app_id)
+    assert app is not None
+    return app, secret
+
+
+def get(auth: Authority, app_id: str, conn: Connection | None = None) -> App | None:
+    query = select(apps).where(apps.c.id == app_id)
+    if conn is not None:
+        row = conn.execute(query).first()
+    else:
+        with auth.store.read() as c:
+            row = c.execute(query).first()
+    return App.from_row(row) if row else None
+
+
+def require(auth: Authority, app_id: str) -> App:
+    app = get(auth, app_id)
+    if app is None:
+        raise errors.object_missing(app_id)
+    return app
+
+
+def list_all(auth: Authority, owner_id: str | None = None) -> list[App]:
+    query = select(apps).order_by(apps.c.created_at)
+    if owner_id is not None:
+        query = query.where(apps.c.owner_id == owner_id)
+    with auth.store.read() as conn:
+        return [App.from_row(r) for r in conn.execute(query)]
+
+
+def secret(auth: Authority, app_id: str, conn: Connection | None = None) -> str | None:
+    query = select(apps.c.secret_sealed).where(apps.c.id == app_id)
+    if conn is not None:
+        sealed = conn.execute(query).scalar()
+    else:
+        with auth.store.read() as c:
+            sealed = c.execute(query).scalar()
+    return None if sealed is None else auth.keyring.open_text(sealed, _aad(app_id))
+
+
+def check_secret(auth: Authority, app_id: str | None, given: str | None) -> App:
+    """The app when `given` is its secret; otherwise the Graph's error for bad client credentials."""
+    if not app_id:
+        raise errors.bad_param("Missing client_id parameter.")
+    if not given:
+        raise errors.bad_param("Missing client_secret parameter.")
+    app = get(auth, app_id)
+    real = secret(auth, app_id) if app else None
+    if app is None or real is None or not hmac.compare_digest(real, given):
+        raise errors.GraphError("Error validating client secret.", errors.CODE_PARAM)
+    return app
+
+
+def reset_secret(auth: Authority, app_id: str) -> str:
+    """A new secret; every app token and app-derived Page token of the app stops working."""
+    require(auth, app_id)
+    new = new_app_secret()
+    now = auth.now()
+    with auth.store.write() as conn:
+        conn.execute(update(apps).where(apps.c.id == app_id).values(
+            secret_sealed=auth.keyring.seal_text(new, _aad(app_id)), secret_reset_at=now))
+        ids = revoke.revoke_where(conn, now, "secret_reset",
+                                  (tokens.c.app_id == app_id) & (tokens.c.origin == "app"))
+    auth.emit("tokens_revoked", token_ids=ids)
+    return new
+
+
+def configure(auth: Authority, app_id: str, *, require_proof: bool | None = None,
+              redirect_uris: list[str] | None = None, deauthorize_url: str | None = None,
+              name: str | None = None) -> App:
+    require(auth, app_id)
+    values: dict[str, object] = {}
+    if require_proof is not None:
+        values["require_proof"] = require_proof
+    if redirect_uris is not None:
+        values["redirect_uris"] = dumps([validate_url(u, "redirect_uri") for u in redirect_uris if u.strip()])
+    if deauthorize_url is not None:
+        values["deauthorize_url"] = validate_url(deauthorize_url, "deauthorize_url") if deauthorize_url else None
+    if name is not None:
+        if not name.strip() or len(name) > 200:
+            raise errors.bad_param("name must be 1 to 200 characters")
+        values["name"] = name.strip()
+    if values:
+        with auth.store.write() as conn:
+            conn.execute(update(apps).where(apps.c.id == app_id).values(**values))
+    return require(auth, app_id)
+
+
+def live_token_counts(auth: Authority, app_id: str) -> dict[str, int]:
+    """How many live tokens the app holds, by kind (`app`, `user`, `page`)."""
+    now = auth.now()
+    query = (select(tokens.c.kind, func.count()).where(
+        (tokens.c.app_id == app_id) & tokens.c.revoked_at.is_(None)
+        & (tokens.c.expires_at.is_(None) | (tokens.c.expires_at > now))).group_by(tokens.c.kind))
+    counts = {"app": 0, "user": 0, "page": 0}
+    with auth.store.read() as conn:
+        for kind, n in conn.execute(query).tuples():
+            counts[str(kind)] = int(n)
+    return counts

@@ -1,0 +1,159 @@
+"""Validating a token and describing it (`debug_token`).
+
+The hot path: checksum, keyed hash, one indexed read joined with the installation, compare times.
+Page tokens add one read for the role (or the Page's grant) behind them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from pagetoken.core import errors
+from pagetoken.core.permissions import PAGE_PERMISSIONS
+from pagetoken.core.tokens import APP_SECRET_PAIR_RE, is_well_formed
+from pagetoken.store.db import loads
+from pagetoken.store.tables import authorizations, tokens
+
+from . import apps, grants, pages, revoke
+from .context import Authority
+from .records import APP, PAGE, USER, TokenInfo
+
+
+def _fmt(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%A, %d-%b-%y %H:%M:%S UTC")
+
+
+def resolve(auth: Authority, token: str, conn: Connection | None = None) -> TokenInfo:
+    """The token's record when it may be used now; otherwise the SPEC §3 error that says why not."""
+    if conn is None:
+        with auth.store.read() as c:
+            return resolve(auth, token, c)
+    token = token.strip()
+    pair = APP_SECRET_PAIR_RE.fullmatch(token)
+    if pair:
+        return _resolve_pair(auth, conn, pair.group(1), pair.group(2), token)
+    if not is_well_formed(token):
+        raise errors.invalid_token()
+    row = conn.execute(
+        select(tokens, authorizations.c.data_access_expires_at, authorizations.c.removed_at)
+        .select_from(tokens.outerjoin(authorizations, and_(authorizations.c.user_id == tokens.c.user_id,
+                                                           authorizations.c.app_id == tokens.c.app_id)))
+        .where(tokens.c.hash == auth.hash(token))).first()
+    if row is None:
+        raise errors.invalid_token()
+    if row.revoked_reason:
+        raise revoke.error_for(row.revoked_reason, row.user_id, row.app_id)
+    now = auth.now()
+    if row.expires_at is not None and now >= row.expires_at:
+        raise errors.token_expired(_fmt(row.expires_at), _fmt(now))
+    info = TokenInfo(kind=row.kind, app_id=row.app_id, origin=row.origin, long_lived=bool(row.long_lived),
+                     scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at, expires_at=row.expires_at,
+                     how=row.how, token_id=row.id, user_id=row.user_id, page_id=row.page_id,
+                     data_access_expires_at=row.data_access_expires_at, raw=token)
+    if info.origin == USER:
+        assert info.user_id is not None
+        if row.removed_at is not None or row.data_access_expires_at is None:
+            raise errors.app_not_authorized(info.user_id, info.app_id)
+        if now >= row.data_access_expires_at:
+            raise errors.data_access_expired()
+        if info.kind == PAGE and info.page_id and not pages.tasks_of(conn, info.page_id, info.user_id):
+            raise errors.not_page_admin()
+    elif info.kind == PAGE and info.page_id:
+        _, grantor = grants.app_page_permissions(conn, info.app_id, info.page_id)
+        if grantor is None:
+            raise errors.app_not_authorized(info.page_id, info.app_id)
+    return info
+
+
+def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> TokenInfo:
+    app = apps.get(auth, app_id, conn)
+    real = apps.secret(auth, app_id, conn) if app else None
+    if app is None or real is None or not hmac.compare_digest(real, given):
+        raise errors.invalid_token()
+    return TokenInfo(kind=APP, app_id=app_id, origin=APP, long_lived=True, scopes=(), issued_at=app.created_at,
+                     expires_at=None, how="app_secret_pair", raw=raw)
+
+
+def effective_scopes(conn: Connection, info: TokenInfo) -> list[str]:
+    """What the token may do now: its scopes ∩ what is still granted (declines take effect at once)."""
+    if info.kind == APP:
+        return []
+    if info.origin == APP:
+        assert info.page_id is not None
+        perms, _ = grants.app_page_permissions(conn, info.app_id, info.page_id)
+        return [s for s in info.scopes if s in perms]
+    assert info.user_id is not None
+    now_granted = set(grants.granted(conn, info.user_id, info.app_id, info.page_id if info.kind == PAGE else None))
+    return [s for s in info.scopes if s in now_granted]
+
+
+def granular_scopes(conn: Connection, info: TokenInfo, scopes: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if info.kind == USER and info.user_id:
+        by_perm = {g.permission: g for g in grants.list_grants(conn, info.user_id, info.app_id)}
+        for scope in scopes:
+            g = by_perm.get(scope)
+            entry: dict[str, Any] = {"scope": scope}
+            if g is not None and scope in PAGE_PERMISSIONS:
+                targets = g.target_ids if g.target_ids is not None else [
+                    p.id for p, _ in pages.pages_of(conn, info.user_id)]
+                entry["target_ids"] = list(targets)
+            out.append(entry)
+    elif info.kind == PAGE and info.page_id:
+        out = [{"scope": s, "target_ids": [info.page_id]} if s in PAGE_PERMISSIONS else {"scope": s}
+               for s in scopes]
+    return out
+
+
+def describe(auth: Authority, info: TokenInfo, conn: Connection | None = None) -> dict[str, Any]:
+    """The `data` of debug_token for a valid token."""
+    if conn is None:
+        with auth.store.read() as c:
+            return describe(auth, info, c)
+    app = apps.get(auth, info.app_id, conn)
+    scopes = effective_scopes(conn, info)
+    data: dict[str, Any] = {
+        "app_id": info.app_id,
+        "type": info.debug_type,
+        "application": app.name if app else "",
+        "data_access_expires_at": int(info.data_access_expires_at or 0),
+        "expires_at": int(info.expires_at or 0),
+        "is_valid": True,
+        "issued_at": int(info.issued_at),
+        "scopes": scopes,
+        "granular_scopes": granular_scopes(conn, info, scopes),
+    }
+    if info.kind == USER:
+        data["user_id"] = info.user_id
+    elif info.kind == PAGE:
+        if info.user_id:
+            data["user_id"] = info.user_id
+        data["profile_id"] = info.page_id
+    return data
+
+
+def describe_invalid(auth: Authority, token: str, error: errors.GraphError) -> dict[str, Any]:
+    """The `data` of debug_token for a token that does not pass, still naming what it was."""
+    data: dict[str, Any] = {"is_valid": False, "scopes": [], "error": error.short()}
+    if not is_well_formed(token):
+        return data
+    with auth.store.read() as conn:
+        row = conn.execute(select(tokens).where(tokens.c.hash == auth.hash(token))).first()
+        if row is None:
+            return data
+        app = apps.get(auth, row.app_id, conn)
+    data.update({
+        "app_id": row.app_id, "type": {APP: "APP", USER: "USER", PAGE: "PAGE"}[row.kind],
+        "application": app.name if app else "", "expires_at": int(row.expires_at or 0),
+        "issued_at": int(row.issued_at),
+    })
+    if row.user_id:
+        data["user_id"] = row.user_id
+    if row.page_id:
+        data["profile_id"] = row.page_id
+    return data

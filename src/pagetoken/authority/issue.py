@@ -1,0 +1,120 @@
+"""Issuing tokens: every row of SPEC §4's table, and the tier rule for Page tokens.
+
+Only the keyed hash of a token is written; the token itself goes back to the caller once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select
+
+from pagetoken.core import errors
+from pagetoken.core.permissions import PAGE_PERMISSIONS, basic_only
+from pagetoken.core.tokens import fingerprint, new_token
+from pagetoken.store.db import dumps
+from pagetoken.store.tables import tokens
+
+from . import grants, pages
+from .context import Authority
+from .records import APP, PAGE, USER, TokenInfo
+
+
+def _insert(auth: Authority, conn: Connection, *, kind: str, origin: str, app_id: str, how: str,
+            scopes: list[str], expires_at: float | None, long_lived: bool, user_id: str | None = None,
+            page_id: str | None = None, parent_id: int | None = None) -> tuple[str, int]:
+    token = new_token()
+    result = conn.execute(insert(tokens).values(
+        hash=auth.hash(token), fingerprint=fingerprint(token), kind=kind, long_lived=long_lived, origin=origin,
+        app_id=app_id, user_id=user_id, page_id=page_id, scopes=dumps(scopes), issued_at=auth.now(),
+        expires_at=expires_at, parent_id=parent_id, how=how))
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return token, int(pk[0])
+
+
+def app_token(auth: Authority, app_id: str) -> str:
+    """An app token: lives until the app secret is reset."""
+    with auth.store.write() as conn:
+        token, _ = _insert(auth, conn, kind=APP, origin=APP, app_id=app_id, how="client_credentials",
+                           scopes=[], expires_at=None, long_lived=True)
+    return token
+
+
+def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, how: str,
+               long_lived: bool = False, parent_id: int | None = None) -> tuple[str, float]:
+    """A user token carrying what the user grants the app now; returns (token, expires_at)."""
+    if not grants.installed(conn, user_id, app_id):
+        raise errors.app_not_authorized(user_id, app_id)
+    now = auth.now()
+    life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
+    expires = now + life
+    token, _ = _insert(auth, conn, kind=USER, origin=USER, app_id=app_id, user_id=user_id, how=how,
+                       scopes=grants.granted(conn, user_id, app_id), expires_at=expires, long_lived=long_lived,
+                       parent_id=parent_id)
+    return token, expires
+
+
+def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page_id: str) -> str | None:
+    """The Page token a user token yields for a Page (None when the user holds no task there).
+
+    Short-lived parent: basic permissions only, expires with the parent. Long-lived parent: the
+    granted Page permissions, 60 days; what the user's tasks allow is checked at every call.
+    """
+    assert user.kind == USER and user.user_id is not None
+    if not pages.tasks_of(conn, page_id, user.user_id):
+        return None
+    scopes = [s for s in grants.granted(conn, user.user_id, user.app_id, page_id) if s in user.scopes]
+    if user.long_lived:
+        expires: float | None = auth.now() + auth.lifetimes.long_lived
+    else:
+        scopes, expires = basic_only(scopes), user.expires_at
+    token, _ = _insert(auth, conn, kind=PAGE, origin=USER, app_id=user.app_id, user_id=user.user_id,
+                       page_id=page_id, how="user_derived", scopes=scopes, expires_at=expires,
+                       long_lived=user.long_lived, parent_id=user.token_id)
+    return token
+
+
+def page_token_for_app(auth: Authority, conn: Connection, app_id: str, page_id: str, long_lived: bool,
+                       parent_id: int | None = None) -> tuple[str, float]:
+    """A Page token made from the app's own credentials, for a Page that granted the app access."""
+    if pages.get(auth, page_id, conn) is None:
+        raise errors.object_missing(page_id)
+    perms, grantor = grants.app_page_permissions(conn, app_id, page_id)
+    if grantor is None:
+        raise errors.GraphError(
+            f"(#10) Page {page_id} has not granted application {app_id} access. A person with the MANAGE "
+            "task on the Page must grant the app Page permissions for it first.", errors.CODE_PERMISSION_TASK)
+    life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
+    expires = auth.now() + life
+    ordered = sorted(p for p in perms if p in PAGE_PERMISSIONS)
+    token, _ = _insert(auth, conn, kind=PAGE, origin=APP, app_id=app_id, page_id=page_id, scopes=ordered,
+                       how="app_derived", expires_at=expires, long_lived=long_lived, parent_id=parent_id)
+    return token, expires
+
+
+def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, float]:
+    """fb_exchange_token: a fresh long-lived token from a valid user token or long-lived Page token."""
+    now = auth.now()
+    expires = now + auth.lifetimes.long_lived
+    if info.kind == USER:
+        assert info.user_id is not None
+        if not grants.installed(conn, info.user_id, info.app_id):
+            raise errors.app_not_authorized(info.user_id, info.app_id)
+        scopes = [s for s in grants.granted(conn, info.user_id, info.app_id) if s in info.scopes]
+    elif info.kind == PAGE and info.long_lived:
+        scopes = list(info.scopes)
+    elif info.kind == PAGE:
+        raise errors.bad_param("fb_exchange_token takes a user token or a long-lived Page token; get a "
+                               "long-lived Page token from a long-lived user token instead")
+    else:
+        raise errors.bad_param("fb_exchange_token cannot extend an app token")
+    token, _ = _insert(auth, conn, kind=info.kind, origin=info.origin, app_id=info.app_id,
+                       user_id=info.user_id, page_id=info.page_id, how="exchange", scopes=scopes,
+                       expires_at=expires, long_lived=True, parent_id=info.token_id)
+    return token, expires
+
+
+def exchanged_count(auth: Authority, token_id: int) -> int:
+    """How many times a token was exchanged (extensions whose parent it is)."""
+    with auth.store.read() as conn:
+        return len(conn.execute(select(tokens.c.id).where(
+            (tokens.c.parent_id == token_id) & (tokens.c.how == "exchange"))).all())

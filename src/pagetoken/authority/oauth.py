@@ -1,0 +1,134 @@
+"""OAuth: the dialog's codes, and the grants of `/oauth/access_token` (code, client credentials,
+fb_exchange_token), plus test users, who come with a token of their own."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+
+from pagetoken.core import errors
+from pagetoken.core.permissions import UnknownPermission, parse_scope
+from pagetoken.core.proof import proof_matches
+from pagetoken.store.db import dumps, loads
+from pagetoken.store.tables import codes
+
+from . import apps, grants, inspect, issue, users
+from .context import Authority
+from .records import APP, App, TokenInfo, User
+
+
+@dataclass(frozen=True)
+class Issued:
+    access_token: str
+    expires_at: float | None
+
+    def answer(self, now: float) -> dict[str, object]:
+        out: dict[str, object] = {"access_token": self.access_token, "token_type": "bearer"}
+        if self.expires_at is not None:
+            out["expires_in"] = max(0, int(self.expires_at - now))
+        return out
+
+
+def scopes_or_error(raw: str | None) -> list[str]:
+    try:
+        return parse_scope(raw)
+    except UnknownPermission as exc:
+        raise errors.bad_param(f"Invalid Scopes: {exc.name}. This message is only shown to developers.") from exc
+
+
+def grant_and_code(auth: Authority, app: App, user_id: str, redirect_uri: str, granted: list[str],
+                   declined: list[str], target_ids: list[str] | None) -> str:
+    """The user approved the dialog: record the consent and hand back a single-use code."""
+    code = secrets.token_urlsafe(32)
+    now = auth.now()
+    with auth.store.write() as conn:
+        grants.consent(auth, conn, user_id, app.id, granted, declined, target_ids)
+        conn.execute(insert(codes).values(
+            hash=auth.hash(code), app_id=app.id, user_id=user_id, redirect_uri=redirect_uri,
+            scopes=dumps(granted), issued_at=now, expires_at=now + auth.lifetimes.code))
+    return code
+
+
+def grant_and_token(auth: Authority, app: App, user_id: str, granted: list[str], declined: list[str],
+                    target_ids: list[str] | None, how: str = "dialog") -> Issued:
+    """The user approved (dialog with response_type=token, or the Explorer): a short-lived token."""
+    with auth.store.write() as conn:
+        grants.consent(auth, conn, user_id, app.id, granted, declined, target_ids)
+        token, expires = issue.user_token(auth, conn, user_id, app.id, how)
+    return Issued(token, expires)
+
+
+def redeem_code(auth: Authority, app: App, redirect_uri: str | None, code: str | None) -> Issued:
+    """Code → short-lived user token. A code works once, before it lapses, with its own redirect_uri."""
+    if not code:
+        raise errors.bad_param("Missing code parameter.")
+    now = auth.now()
+    with auth.store.write() as conn:
+        row = conn.execute(select(codes).where(codes.c.hash == auth.hash(code))).first()
+        if (row is None or row.app_id != app.id or row.used_at is not None or now >= row.expires_at
+                or (redirect_uri or "") != row.redirect_uri):
+            raise errors.bad_code()
+        taken = conn.execute(update(codes).where((codes.c.hash == row.hash) & codes.c.used_at.is_(None))
+                             .values(used_at=now))
+        if taken.rowcount != 1:
+            raise errors.bad_code()
+        token, expires = issue.user_token(auth, conn, row.user_id, app.id, "code")
+    return Issued(token, expires)
+
+
+def client_credentials(auth: Authority, app: App, page_id: str | None) -> Issued:
+    """An app token, or with `page_id` a short-lived app-derived Page token."""
+    if not page_id:
+        return Issued(issue.app_token(auth, app.id), None)
+    with auth.store.write() as conn:
+        token, expires = issue.page_token_for_app(auth, conn, app.id, page_id, long_lived=False)
+    return Issued(token, expires)
+
+
+def app_page_token(auth: Authority, info: TokenInfo, proof: str | None, page_id: str,
+                   long_lived: bool) -> Issued:
+    """A Page token from an app token; the app proves itself with appsecret_proof."""
+    if info.kind != APP:
+        raise errors.bad_param("an app access token is required")
+    secret = apps.secret(auth, info.app_id)
+    if not proof:
+        raise errors.proof_required()
+    if secret is None or not proof_matches(info.raw, secret, proof):
+        raise errors.proof_invalid()
+    with auth.store.write() as conn:
+        token, expires = issue.page_token_for_app(auth, conn, info.app_id, page_id, long_lived,
+                                                  parent_id=info.token_id)
+    return Issued(token, expires)
+
+
+def exchange(auth: Authority, app: App, fb_exchange_token: str | None) -> Issued:
+    """fb_exchange_token: extend a valid user token or long-lived Page token of this app."""
+    if not fb_exchange_token:
+        raise errors.bad_param("Missing fb_exchange_token parameter.")
+    with auth.store.write() as conn:
+        info = inspect.resolve(auth, fb_exchange_token, conn)
+        if info.app_id != app.id:
+            raise errors.bad_param("The token was issued to a different application than client_id.")
+        token, expires = issue.extend(auth, conn, info)
+    auth.emit("token_exchanged", parent_id=info.token_id)
+    return Issued(token, expires)
+
+
+def create_test_user(auth: Authority, app_id: str, name: str | None, installed: bool,
+                     permissions: str | None) -> tuple[User, str, Issued | None]:
+    """A test user of the app; when installed, with the permissions granted and a short-lived token."""
+    perms = scopes_or_error(permissions)
+    with auth.store.write() as conn:
+        user, password = users.create(auth, name or "Test User", test_app_id=app_id, conn=conn)
+        issued = None
+        if installed:
+            grants.consent(auth, conn, user.id, app_id, perms or ["public_profile"])
+            token, expires = issue.user_token(auth, conn, user.id, app_id, "test_user")
+            issued = Issued(token, expires)
+    return user, password, issued
+
+
+def granted_scope_list(raw: str | None) -> list[str]:
+    return list(loads(raw, []))

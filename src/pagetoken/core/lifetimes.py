@@ -1,0 +1,43 @@
+"""How long each kind of token lives (SPEC §1, §4), configurable from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SHORT_LIVED_DEFAULT = 3600
+LONG_LIVED_DEFAULT = 60 * 24 * 3600
+DATA_ACCESS_DEFAULT = 90 * 24 * 3600
+CODE_DEFAULT = 600
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    short_lived: int = SHORT_LIVED_DEFAULT
+    long_lived: int = LONG_LIVED_DEFAULT
+    data_access: int = DATA_ACCESS_DEFAULT
+    code: int = CODE_DEFAULT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Lifetimes:
+        env = os.environ if env is None else env
+
+        def read(name: str, default: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw)
+            except ValueError as exc:
+                raise ValueError(f"{name} must be a whole number of seconds, not {raw!r}") from exc
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, not {value}")
+            return value
+
+        return cls(
+            short_lived=read("PAGETOKEN_SHORT_LIVED_SECONDS", SHORT_LIVED_DEFAULT),
+            long_lived=read("PAGETOKEN_LONG_LIVED_SECONDS", LONG_LIVED_DEFAULT),
+            data_access=read("PAGETOKEN_DATA_ACCESS_SECONDS", DATA_ACCESS_DEFAULT),
+            code=read("PAGETOKEN_CODE_SECONDS", CODE_DEFAULT),
+        )

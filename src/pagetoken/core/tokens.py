@@ -1,0 +1,75 @@
+"""The token format, its checksum, and the keyed hash the server stores instead of the token.
+
+A token is ``EAA`` + 44 base62 characters from the CSPRNG (262 bits) + 6 base62 characters of
+CRC-32 over everything before them. The checksum lets scanners and log filters tell a real token
+from random text with no false positives worth speaking of (one in 56 billion), and lets the server
+turn away a mistyped token without a database read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import zlib
+
+PREFIX = "EAA"
+BODY_LEN = 44
+CHECK_LEN = 6
+TOKEN_LEN = len(PREFIX) + BODY_LEN + CHECK_LEN
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+# Candidates: the prefix and exactly the right number of base62 characters, not inside a longer word.
+CANDIDATE_RE = re.compile(rf"(?<![0-9A-Za-z])EAA[0-9A-Za-z]{{{BODY_LEN + CHECK_LEN}}}(?![0-9A-Za-z])")
+# App tokens in their ``APPID|APPSECRET`` form.
+APP_SECRET_PAIR_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6,20})\|([0-9a-f]{32})(?![0-9A-Za-z])")
+
+
+def _base62(value: int, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        value, rem = divmod(value, 62)
+        chars.append(ALPHABET[rem])
+    return "".join(reversed(chars))
+
+
+def _checksum(head: str) -> str:
+    return _base62(zlib.crc32(head.encode("ascii")), CHECK_LEN)
+
+
+def new_token() -> str:
+    """A fresh token: prefix, 262 random bits, checksum."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LEN))
+    head = PREFIX + body
+    return head + _checksum(head)
+
+
+def is_well_formed(token: str) -> bool:
+    """True when `token` has the shape and a matching checksum (it may still be unknown or revoked)."""
+    if len(token) != TOKEN_LEN or not token.startswith(PREFIX):
+        return False
+    if not all(c in ALPHABET for c in token[len(PREFIX) :]):
+        return False
+    head = token[: -CHECK_LEN]
+    return hmac.compare_digest(token[-CHECK_LEN:], _checksum(head))
+
+
+def find_tokens(text: str) -> list[tuple[int, int, str]]:
+    """Every well-formed token in `text`, as (start, end, token)."""
+    return [(m.start(), m.end(), m.group(0)) for m in CANDIDATE_RE.finditer(text) if is_well_formed(m.group(0))]
+
+
+def token_hash(token: str, key: bytes) -> str:
+    """The keyed hash stored in place of a token (HMAC-SHA256, hex)."""
+    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def fingerprint(token: str) -> str:
+    """A short, safe handle for a token in logs and tables: its prefix and last four characters."""
+    return f"{token[:6]}…{token[-4:]}" if len(token) > 12 else "…"
+
+
+def new_app_secret() -> str:
+    """An app secret: 32 hex characters, as the Graph API issues."""
+    return secrets.token_hex(16)

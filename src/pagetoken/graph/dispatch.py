@@ -1,0 +1,96 @@
+"""Routing a Graph call to its node and operation, with the token, proof and permission checks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pagetoken.authority import apps, inspect
+from pagetoken.authority.records import APP, PAGE, USER
+from pagetoken.core import errors
+from pagetoken.core.proof import proof_matches
+from pagetoken.store.store import node_type
+
+from . import nodes  # noqa: F401  (fills the registry)
+from .call import Call
+from .oauth_endpoints import access_token, debug_token
+from .registry import REGISTRY, NodeType, Op
+
+log = logging.getLogger("pagetoken.graph")
+
+KIND_NAMES = {APP: "an app", USER: "a user", PAGE: "a Page"}
+SPECIAL = {"oauth/access_token": access_token, "debug_token": debug_token}
+
+
+def check_proof(call: Call) -> None:
+    """appsecret_proof: checked whenever sent, required when the app demands it."""
+    tok = call.token
+    if tok is None:
+        return
+    proof = call.params.get("appsecret_proof")
+    app = apps.get(call.auth, tok.app_id)
+    if app is None:
+        raise errors.invalid_token()
+    if proof:
+        secret = apps.secret(call.auth, app.id)
+        if secret is None or not proof_matches(tok.raw, secret, proof):
+            raise errors.proof_invalid()
+    elif app.require_proof and tok.how != "app_secret_pair":
+        raise errors.proof_required()
+
+
+def resolve_node(call: Call, node_id: str) -> tuple[str, NodeType]:
+    if node_id == "me":
+        tok = call.require_token()
+        type_name = {USER: "user", PAGE: "page", APP: "application"}[tok.kind]
+        return tok.subject_id, REGISTRY.types[type_name]
+    with call.auth.store.read() as conn:
+        found = node_type(conn, node_id)
+    node = REGISTRY.get(found) if found else None
+    if node is None:
+        raise errors.object_missing(node_id, call.method)
+    return node_id, node
+
+
+def find_op(call: Call, node: NodeType) -> Op:
+    op = node.find(call.method, call.route, call)
+    if op is not None:
+        return op
+    known = [o for o in node.ops if o.route.split("/")[0] == call.route.split("/")[0]]
+    if call.route and not known:
+        raise errors.unknown_path(call.route)
+    raise errors.object_missing(call.node_id or "", call.method)
+
+
+def dispatch(call: Call, raw_token: str | None) -> Any:
+    special = SPECIAL.get(call.path)
+    if special is not None:
+        return special(call, raw_token)
+    if not call.path:
+        raise errors.bad_param("a call needs a path, such as /me; POST / takes a batch")
+    if raw_token:
+        call.token = inspect.resolve(call.auth, raw_token)
+    node_id, _, route = call.path.partition("/")
+    call.node_id, node = resolve_node(call, node_id)
+    call.node_type = node.name
+    call.route = route
+    op = find_op(call, node)
+    call.route_pattern = op.route
+    tok = call.require_token()
+    if tok.kind not in op.tokens:
+        kinds = " or ".join(KIND_NAMES[k] for k in sorted(op.tokens))
+        raise errors.bad_param(f"{call.method} /{node.name}{'/' + op.route if op.route else ''} needs {kinds} "
+                               f"access token, not {KIND_NAMES[tok.kind]} one")
+    check_proof(call)
+    page_id = None
+    if node.page_of is not None:
+        with call.auth.store.read() as conn:
+            page_id = node.page_of(conn, call.node_id)
+    if page_id is not None:
+        call.page_ids.add(page_id)
+    for hook in call.hooks:
+        hook(call)
+    if op.permissions or op.task or (page_id is not None and tok.kind == PAGE):
+        with call.auth.store.read() as conn:
+            call.check(conn, op.permissions, op.task, page_id)
+    return op.handler(call)

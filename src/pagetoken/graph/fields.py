@@ -1,0 +1,64 @@
+"""`fields=a,b,c{d,e}`: parsing the selection and applying it to an answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pagetoken.core import errors
+
+Selection = dict[str, "Selection | None"]  # name → nested selection (None: the field's default)
+
+
+def parse(expr: str | None) -> Selection | None:
+    """The selection tree, or None when no `fields` was given."""
+    if expr is None or not expr.strip():
+        return None
+    pos = 0
+    text = expr.replace(" ", "")
+
+    def parse_list() -> Selection:
+        nonlocal pos
+        out: Selection = {}
+        while pos < len(text):
+            start = pos
+            while pos < len(text) and text[pos] not in ",{}":
+                pos += 1
+            name = text[start:pos]
+            # modifiers like .limit(5) or .summary(true) are accepted and ignored in the name
+            name = name.split(".", 1)[0]
+            if not name:
+                raise errors.bad_param(f"Syntax error in fields at character {pos}: {expr!r}")
+            nested: Selection | None = None
+            if pos < len(text) and text[pos] == "{":
+                pos += 1
+                nested = parse_list()
+                if pos >= len(text) or text[pos] != "}":
+                    raise errors.bad_param(f"Syntax error in fields: unclosed '{{' in {expr!r}")
+                pos += 1
+            out[name] = nested
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+                continue
+            break
+        return out
+
+    tree = parse_list()
+    if pos != len(text):
+        raise errors.bad_param(f"Syntax error in fields at character {pos}: {expr!r}")
+    return tree
+
+
+def select(obj: dict[str, Any], selection: Selection | None, defaults: list[str]) -> dict[str, Any]:
+    """The fields of `obj` that were asked for (or the defaults), `id` always first when present."""
+    names = list(selection) if selection is not None else defaults
+    out: dict[str, Any] = {}
+    if "id" in obj:
+        out["id"] = obj["id"]
+    for name in names:
+        if name in obj and obj[name] is not None:
+            value = obj[name]
+            nested = selection.get(name) if selection is not None else None
+            if nested is not None and isinstance(value, dict):
+                value = select(value, nested, list(value))
+            out[name] = value
+    return out

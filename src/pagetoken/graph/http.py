@@ -1,0 +1,85 @@
+"""The Graph endpoint: every path not taken by the web tools lands here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pagetoken.authority.context import Authority
+from pagetoken.core import errors
+
+from .call import Call
+from .dispatch import dispatch
+from .params import effective_method, merged_params, strip_version, token_from
+
+log = logging.getLogger("pagetoken.graph")
+
+JSON = "application/json; charset=UTF-8"
+
+# Extra steps around every call (rate limits, usage headers, metrics): (call) -> headers to add.
+Hook = Callable[[Call], dict[str, str]]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return Response(text, status_code=status, media_type=JSON, headers=headers)
+
+
+def error_response(exc: errors.GraphError, headers: dict[str, str] | None = None) -> Response:
+    return json_response(exc.body(), exc.status, {**exc.headers, **(headers or {})})
+
+
+def base_url(request: Request, public_url: str | None) -> str:
+    if public_url:
+        return public_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+class GraphEndpoint:
+    """An ASGI-callable endpoint bound to one Authority."""
+
+    def __init__(self, auth: Authority, public_url: str | None = None) -> None:
+        self.auth = auth
+        self.public_url = public_url
+        self.before: list[Callable[[Call], None]] = []  # run once the token and Page are known; may raise
+        self.after: list[Hook] = []    # headers for every answer, errors included
+        self.batch: Callable[[Call, Request], Any] | None = None
+
+    async def handle(self, request: Request) -> Response:
+        call: Call | None = None
+        try:
+            params = await merged_params(request)
+            method = effective_method(request, params)
+            path, version = strip_version(request.url.path)
+            call = Call(self.auth, method, path, params, base_url(request, self.public_url), version,
+                        headers=dict(request.headers))
+            raw = token_from(request.headers, params)
+            if path == "" and method == "POST" and "batch" in params and self.batch is not None:
+                body = await self.batch(call, request)
+            else:
+                body = await run_in_threadpool(self.run, call, raw)
+            return json_response(body, headers=self._after(call))
+        except errors.GraphError as exc:
+            return error_response(exc, self._after(call) if call else None)
+        except Exception:
+            log.exception("unexpected failure on %s %s", request.method, request.url.path)
+            return error_response(errors.unknown_error())
+
+    def run(self, call: Call, raw_token: str | None) -> Any:
+        call.hooks = self.before
+        return dispatch(call, raw_token)
+
+    def _after(self, call: Call) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        for hook in self.after:
+            try:
+                headers.update(hook(call))
+            except Exception:
+                log.exception("after-hook failed")
+        return headers

@@ -1,0 +1,99 @@
+"""The Page node: its fields, its Page token (`fields=access_token`), and profile updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pagetoken.authority import issue, oauth, pages
+from pagetoken.authority.records import APP, PAGE, USER
+from pagetoken.core import errors
+from pagetoken.core.permissions import MANAGE
+
+from ..call import Call
+from ..fields import select
+from ..registry import APP_ONLY, REGISTRY, USER_OR_PAGE, Field, NodeType, Op, Param
+
+PUBLIC = ("id", "name", "category")
+
+
+def _page_of(_conn: Any, page_id: str) -> str | None:
+    return page_id
+
+
+def _wants_access_token(call: Call) -> bool:
+    return call.wants("access_token")
+
+
+def page_token_field(call: Call, page_id: str) -> str | None:
+    """`fields=access_token`: a user token yields its Page token, an app token (with proof) an app one."""
+    tok = call.require_token()
+    if tok.kind == APP:
+        issued = oauth.app_page_token(call.auth, tok, call.param("appsecret_proof"), page_id, long_lived=True)
+        return issued.access_token
+    if tok.kind == PAGE:
+        return tok.raw if tok.page_id == page_id else None
+    with call.auth.store.write() as conn:
+        token = issue.page_token_for_user(call.auth, conn, tok, page_id)
+    if token is None:
+        raise errors.not_page_admin()
+    return token
+
+
+def read_page(call: Call) -> dict[str, Any]:
+    tok = call.require_token()
+    page = pages.require(call.auth, call.node_id or "")
+    wanted = list(call.selection) if call.selection is not None else ["name"]
+    private = [f for f in wanted if f not in PUBLIC and f != "access_token"]
+    for name in private:
+        if NODE.field(name) is None:
+            raise errors.bad_param(f"Tried accessing nonexisting field ({name}) on node type (Page)")
+    if tok.kind == APP and private:
+        raise errors.bad_param("an app access token can only read a Page's public fields and its access_token")
+    if private and tok.kind in (USER, PAGE):
+        with call.auth.store.read() as conn:
+            call.check(conn, ("pages_read_engagement",), None, page.id)
+    obj: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "about": page.about,
+                           "description": page.description, "phone": page.phone, "website": page.website}
+    if "access_token" in wanted:
+        obj["access_token"] = page_token_field(call, page.id)
+    return select(obj, call.selection, ["name"])
+
+
+def page_token_post(call: Call) -> dict[str, Any]:
+    """POST /{page-id}?fields=access_token with an app token and appsecret_proof."""
+    page = pages.require(call.auth, call.node_id or "")
+    token = page_token_field(call, page.id)
+    return {"id": page.id, "access_token": token}
+
+
+def update_page(call: Call) -> dict[str, Any]:
+    values = {k: v for k, v in call.params.items() if k in pages.EDITABLE}
+    if not values:
+        raise errors.bad_param(f"nothing to update; Page fields that can be updated: {', '.join(pages.EDITABLE)}")
+    pages.update_fields(call.auth, call.node_id or "", values)
+    return {"success": True}
+
+
+NODE = REGISTRY.add(NodeType(
+    name="page",
+    description="A Facebook-style Page, managed by people with tasks on it.",
+    fields=(
+        Field("id", default=True), Field("name", default=True), Field("category"),
+        Field("about", permission="pages_read_engagement"),
+        Field("description", permission="pages_read_engagement"),
+        Field("phone", permission="pages_read_engagement"),
+        Field("website", permission="pages_read_engagement"),
+        Field("access_token", "A Page access token for the token's user or app"),
+    ),
+    page_of=_page_of,
+    ops=[
+        Op("GET", None, read_page, "Read a Page's fields (access_token: a Page token)",
+           params=(Param("fields", kind="list"),)),
+        Op("POST", None, page_token_post, "A long-lived Page token from an app token and appsecret_proof",
+           tokens=APP_ONLY, when=_wants_access_token,
+           params=(Param("fields", required=True), Param("appsecret_proof", required=True))),
+        Op("POST", None, update_page, "Update the Page's profile", permissions=("pages_manage_metadata",),
+           task=MANAGE, tokens=USER_OR_PAGE,
+           params=tuple(Param(f) for f in pages.EDITABLE)),
+    ],
+))

@@ -1,0 +1,148 @@
+"""The user node: profile, permissions, accounts (Pages), and Page creation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pagetoken.authority import grants, issue, pages, users
+from pagetoken.authority.records import APP, USER
+from pagetoken.core import errors
+from pagetoken.core.permissions import CATALOG, LEGACY
+from pagetoken.store.tables import users as users_table
+
+from ..call import Call
+from ..fields import select
+from ..registry import APP_ONLY, REGISTRY, USER_ONLY, Field, NodeType, Op, Param
+
+ACCOUNT_DEFAULTS = ["access_token", "category", "name", "id", "tasks"]
+
+
+def _visible_user(call: Call) -> Any:
+    """The user row the call may see: the token's own user, or a user of the app token's app."""
+    tok = call.require_token()
+    uid = call.node_id
+    assert uid is not None
+    with call.auth.store.read() as conn:
+        row = conn.execute(users_table.select().where(users_table.c.id == uid)).first()
+        if row is None:
+            raise errors.object_missing(uid)
+        if tok.kind == USER and tok.user_id == uid:
+            return row
+        if tok.kind == APP and (row.test_app_id == tok.app_id or grants.authorization(conn, uid, tok.app_id)):
+            return row
+    raise errors.object_missing(uid)
+
+
+def read_user(call: Call) -> dict[str, Any]:
+    row = _visible_user(call)
+    tok = call.require_token()
+    obj: dict[str, Any] = {"id": row.id, "name": row.name}
+    if call.wants("email"):
+        with call.auth.store.read() as conn:
+            if tok.kind == USER and "email" not in call.scopes_for(conn, None):
+                raise errors.missing_permission("email")
+        obj["email"] = row.email
+    return select(obj, call.selection, ["name"])
+
+
+def list_permissions(call: Call) -> dict[str, Any]:
+    tok = call.require_token()
+    uid = _visible_user(call).id
+    with call.auth.store.read() as conn:
+        if not grants.installed(conn, uid, tok.app_id):
+            items: list[dict[str, Any]] = []
+        else:
+            items = [{"permission": g.permission, "status": g.status}
+                     for g in grants.list_grants(conn, uid, tok.app_id)]
+    wanted = call.param("permission")
+    if wanted:
+        names = set(LEGACY.get(wanted, (wanted,)))
+        items = [i for i in items if i["permission"] in names]
+    return {"data": items}
+
+
+def _owner_or_app(call: Call) -> tuple[str, str]:
+    tok = call.require_token()
+    uid = _visible_user(call).id
+    if tok.kind not in (USER, APP):
+        raise errors.bad_param("a user or app access token is required")
+    return uid, tok.app_id
+
+
+def delete_permissions(call: Call) -> dict[str, Any]:
+    uid, app_id = _owner_or_app(call)
+    grants.remove_app(call.auth, uid, app_id)
+    return {"success": True}
+
+
+def delete_permission(call: Call) -> dict[str, Any]:
+    uid, app_id = _owner_or_app(call)
+    perm = call.arg("permission") or ""
+    if perm not in CATALOG and perm not in LEGACY:
+        raise errors.bad_param(f"Invalid permission: {perm}")
+    grants.remove_permission(call.auth, uid, app_id, perm)
+    return {"success": True}
+
+
+def list_accounts(call: Call) -> dict[str, Any]:
+    """The user's Pages the app may act on, each with a Page token and the user's tasks."""
+    tok = call.require_token()
+    uid = _visible_user(call).id
+    if tok.kind != USER:
+        raise errors.bad_param("/accounts needs a user access token")
+    fields = set(call.selection) if call.selection is not None else set(ACCOUNT_DEFAULTS)
+    items = []
+    with call.auth.store.write() as conn:
+        if "pages_show_list" not in call.scopes_for(conn, None):
+            raise errors.missing_permission("pages_show_list")
+        for page, tasks in pages.pages_of(conn, uid):
+            if not grants.granted(conn, uid, tok.app_id, page.id):
+                continue  # the user did not choose this Page for the app
+            item: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "tasks": tasks}
+            if "access_token" in fields:
+                item["access_token"] = issue.page_token_for_user(call.auth, conn, tok, page.id)
+            items.append(item)
+    return call.paged(items, ACCOUNT_DEFAULTS, summary={"total_count": len(items)})
+
+
+def create_page(call: Call) -> dict[str, Any]:
+    tok = call.require_token()
+    uid = _visible_user(call).id
+    if tok.kind != USER or tok.user_id != uid:
+        raise errors.bad_param("a Page can only be created with the user's own access token")
+    page = pages.create(call.auth, call.param("name", required=True) or "",
+                        call.param("category", required=True) or "", uid)
+    return {"id": page.id}
+
+
+def delete_test_user(call: Call) -> dict[str, Any]:
+    """DELETE /{test-user-id} with the app's token (registered on the user node)."""
+    tok = call.require_token()
+    user = users.require(call.auth, call.node_id or "")
+    if tok.kind != APP or user.test_app_id != tok.app_id:
+        raise errors.GraphError("(#2903) Cannot delete this user: only the app's test users may be deleted, "
+                                "with the app's access token", errors.CODE_PARAM)
+    users.delete_user(call.auth, user.id)
+    return {"success": True}
+
+
+USER_NODE = REGISTRY.add(NodeType(
+    name="user",
+    description="A person who uses apps and manages Pages.",
+    fields=(Field("id", "The user's ID", default=True), Field("name", "Full name", default=True),
+            Field("email", "Email address", permission="email")),
+    ops=[
+        Op("GET", None, read_user, "Read a user", tokens=frozenset({USER, APP})),
+        Op("GET", "permissions", list_permissions, "Permissions the user granted or declined the app",
+           tokens=frozenset({USER, APP}), params=(Param("permission", "Only this permission"),)),
+        Op("DELETE", "permissions", delete_permissions, "Remove the app: every token of the user for it dies",
+           tokens=frozenset({USER, APP})),
+        Op("DELETE", "permissions/{permission}", delete_permission, "Decline one permission",
+           tokens=frozenset({USER, APP})),
+        Op("GET", "accounts", list_accounts, "The user's Pages, each with a Page token and tasks",
+           tokens=USER_ONLY, paged=True),
+        Op("POST", "accounts", create_page, "Create a Page the user owns", tokens=USER_ONLY,
+           params=(Param("name", required=True), Param("category", required=True))),
+        Op("DELETE", None, delete_test_user, "Delete a test user", tokens=APP_ONLY),
+    ],
+))

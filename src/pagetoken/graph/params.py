@@ -1,0 +1,146 @@
+"""Reading a Graph request: version prefix, merged parameters, the token, the method override."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from pagetoken.core import errors
+
+VERSION_RE = re.compile(r"^/?v\d+\.\d+(?=/|$)")
+METHODS = ("GET", "POST", "DELETE")
+MAX_BODY = 5 * 1024 * 1024
+
+
+def strip_version(path: str) -> tuple[str, str | None]:
+    """(path without a leading ``/vX.Y`` and slashes, the version or None)."""
+    match = VERSION_RE.match(path)
+    version = None
+    if match:
+        version = match.group(0).lstrip("/")
+        path = path[match.end():]
+    return path.strip("/"), version
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, separators=(",", ":"))
+
+
+async def merged_params(request: Request) -> dict[str, str]:
+    """Query string, then the body (form, multipart or JSON); where a name is in both, the body wins."""
+    params: dict[str, str] = dict(request.query_params)
+    if request.method in ("GET", "HEAD"):
+        return params
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        raise errors.bad_param("the request body is larger than 5 MB")
+    if ctype == "application/json":
+        raw = await request.body()
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError as exc:
+                raise errors.bad_param("the request body is not valid JSON") from exc
+            if not isinstance(body, dict):
+                raise errors.bad_param("a JSON body must be an object of parameters")
+            params.update({str(k): _text(v) for k, v in body.items()})
+    elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            form = await request.form(max_files=10, max_fields=2000)
+        except Exception as exc:  # malformed multipart
+            raise errors.bad_param("the request body could not be parsed") from exc
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                params[key] = (await value.read()).decode("utf-8", "replace")
+            else:
+                params[key] = value
+    return params
+
+
+def effective_method(request: Request, params: dict[str, str]) -> str:
+    method = request.method.upper()
+    override = params.pop("method", None)
+    if override:
+        override = override.upper()
+        if override not in METHODS:
+            raise errors.bad_param(f"method must be one of {', '.join(METHODS)}, not {override!r}")
+        method = override
+    if method == "PUT":
+        method = "POST"
+    return method
+
+
+def token_from(request_headers: Any, params: dict[str, str]) -> str | None:
+    """The token of a request: `access_token`, else ``Authorization: Bearer|OAuth``."""
+    token = params.get("access_token")
+    if token:
+        return token.strip()
+    header = request_headers.get("authorization", "") if request_headers is not None else ""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("bearer", "oauth") and value.strip():
+        return value.strip()
+    return None
+
+
+def as_list(raw: str | None) -> list[str]:
+    """A list parameter, JSON-encoded (``["a","b"]``) or comma-separated (``a,b``)."""
+    if raw is None:
+        return []
+    raw = raw.strip()
+    if raw.startswith("["):
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise errors.bad_param(f"could not parse the list {raw[:50]!r}") from exc
+        if not isinstance(value, list):
+            raise errors.bad_param("expected a list")
+        return [_text(v).strip() for v in value if _text(v).strip()]
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def as_bool(raw: str | None, name: str, default: bool = False) -> bool:
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise errors.bad_param(f"{name} must be true or false, not {raw!r}")
+
+
+def as_object(raw: str | None, name: str) -> dict[str, Any] | None:
+    """An object parameter, JSON-encoded (``{"id":"1"}``); a bare string becomes ``{"id": raw}``."""
+    if raw is None or raw.strip() == "":
+        return None
+    raw = raw.strip()
+    if raw.startswith("{"):
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise errors.bad_param(f"{name} is not valid JSON") from exc
+        if not isinstance(value, dict):
+            raise errors.bad_param(f"{name} must be an object")
+        return value
+    return {"id": raw}
+
+
+def as_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise errors.bad_param(f"{name} must be a whole number, not {raw!r}") from exc
+    if not low <= value <= high:
+        raise errors.bad_param(f"{name} must be between {low} and {high}")
+    return value

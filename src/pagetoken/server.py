@@ -1,0 +1,161 @@
+"""The ASGI application: the Graph API, the web tools, /openapi.json and /metrics on one port."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pagetoken.authority.context import Authority, Settings
+from pagetoken.core import redact
+from pagetoken.core.clock import Clock
+from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.graph.http import GraphEndpoint
+from pagetoken.graph.openapi import openapi_document
+from pagetoken.web import dialog, login
+from pagetoken.web.common import HERE as WEB_DIR
+from pagetoken.web.common import Web
+
+log = logging.getLogger("pagetoken.server")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("pagetoken_http_requests_total", "HTTP requests answered",
+                                ["method", "status"], registry=self.registry)
+        self.latency = Histogram("pagetoken_http_request_seconds", "Time to answer an HTTP request",
+                                 registry=self.registry)
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def wrapped(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, wrapped)
+        finally:
+            self.metrics.requests.labels(scope.get("method", ""), str(status["code"])).inc()
+            self.metrics.latency.observe(time.perf_counter() - start)
+
+
+def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
+    """The whole server for one Authority. Extensions register on `app.state` (graph, web)."""
+    graph = GraphEndpoint(auth, public_url)
+    web = Web(auth, public_url)
+    metrics = Metrics()
+
+    async def metrics_endpoint(_request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def openapi(_request: Request) -> Response:
+        return JSONResponse(openapi_document(public_url))
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse("/explorer", status_code=307)
+
+    routes: list[Any] = [
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
+        *login.routes(web),
+        *dialog.routes(web),
+    ]
+    for extra in web_extensions():
+        routes.extend(extra(web))
+    routes.append(Route("/", home, methods=["GET", "HEAD"]))
+    routes.append(Route("/{path:path}", graph.handle, methods=["GET", "POST", "DELETE", "PUT", "HEAD"]))
+    app = Starlette(routes=routes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.state.auth = auth
+    app.state.graph = graph
+    app.state.web = web
+    app.state.metrics = metrics
+    for install in graph_extensions():
+        install(app)
+    return app
+
+
+def web_extensions() -> list[Any]:
+    """Web tools beyond login and the dialog (`routes(web)` functions), when present."""
+    found = []
+    for name in ("explorer", "dashboard", "authorized"):
+        try:
+            module = __import__(f"pagetoken.web.{name}", fromlist=["routes"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pagetoken.web.{name}":
+                raise
+            continue
+        found.append(module.routes)
+    return found
+
+
+def graph_extensions() -> list[Any]:
+    """Server extensions (`install(app)` functions): batch, rate limits, callbacks, when present."""
+    found = []
+    for name in ("pagetoken.graph.batch", "pagetoken.graph.ratelimit", "pagetoken.authority.callbacks"):
+        try:
+            module = __import__(name, fromlist=["install"])
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if hasattr(module, "install"):
+            found.append(module.install)
+    return found
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Server logging with the token-masking filter installed before anything is logged."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    redact.install(root)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        lg = logging.getLogger(name)
+        for existing in lg.handlers:
+            existing.addFilter(redact.RedactingFilter())
+        lg.addFilter(redact.RedactingFilter())
+
+
+def settings_from_env() -> Settings:
+    return Settings(data_dir=Path(os.environ.get("PAGETOKEN_DATA_DIR", "pagetoken-data")),
+                    db_url=os.environ.get("PAGETOKEN_DB") or None, lifetimes=Lifetimes.from_env())
+
+
+def create_app(clock: Clock | None = None) -> Starlette:
+    """The app from the environment (the factory `uvicorn --factory` and worker processes use)."""
+    configure_logging(os.environ.get("PAGETOKEN_LOG_LEVEL", "INFO"))
+    auth = Authority.open(settings_from_env(), clock)
+    return build_app(auth, os.environ.get("PAGETOKEN_PUBLIC_URL") or None)

@@ -1,0 +1,62 @@
+"""The Store: one engine, reading and writing transactions, ID allocation."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from . import db
+from .tables import nodes
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str, migrate: bool = True) -> Store:
+        engine = db.create(url)
+        if migrate:
+            db.migrate(engine)
+        return cls(engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(writing=True)
+            with conn.begin():
+                yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def new_id() -> str:
+    """A fresh object ID: a 15-digit decimal string, like the Graph API's."""
+    return str(10**14 + secrets.randbelow(9 * 10**14))
+
+
+def add_node(conn: Connection, node_type: str, now: float, node_id: str | None = None) -> str:
+    """Register an object so its ID resolves to its type; allocates the ID unless given."""
+    for _ in range(8):
+        candidate = node_id or new_id()
+        exists = conn.execute(select(nodes.c.id).where(nodes.c.id == candidate)).first()
+        if exists is None:
+            conn.execute(insert(nodes).values(id=candidate, type=node_type, created_at=now))
+            return candidate
+        if node_id:
+            raise ValueError(f"object {node_id} exists already")
+    raise RuntimeError("could not allocate an object ID")
+
+
+def node_type(conn: Connection, node_id: str) -> str | None:
+    return conn.execute(select(nodes.c.type).where(nodes.c.id == node_id)).scalar()

@@ -1,0 +1,152 @@
+"""The schema: SQLAlchemy Core tables. Migrations in `migrations/versions` build exactly this.
+
+Times are seconds since the epoch (float). IDs are decimal strings. Lists are JSON text.
+Tokens are never stored: only their keyed hash (`tokens.hash`) and a fingerprint for people.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Every Graph object has a row here, so an ID resolves to its type with one read.
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("type", String(24), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Small sealed values the server needs across restarts (e.g. the token-hash key).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+)
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_sealed", LargeBinary, nullable=False),
+    Column("require_proof", Boolean, nullable=False, default=False),
+    Column("redirect_uris", Text, nullable=False, default="[]"),
+    Column("deauthorize_url", Text, nullable=True),
+    Column("owner_id", String(32), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("secret_reset_at", Float, nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=True, unique=True),
+    Column("password_hash", Text, nullable=True),
+    Column("password_changed_at", Float, nullable=True),
+    Column("test_app_id", String(32), nullable=True, index=True),
+    Column("created_at", Float, nullable=False),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("about", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("phone", String(50), nullable=True),
+    Column("website", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+page_roles = Table(
+    "page_roles",
+    metadata,
+    Column("page_id", String(32), ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("tasks", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_page_roles_user", "user_id"),
+)
+
+# A user's installation of an app: when they last consented, and when their data access lapses.
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("app_id", String(32), ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("consented_at", Float, nullable=False),
+    Column("data_access_expires_at", Float, nullable=False),
+    Column("removed_at", Float, nullable=True),
+)
+
+# user × app × permission; target_ids is a JSON list of Page IDs, or NULL for every Page.
+grants = Table(
+    "grants",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("app_id", String(32), ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("target_ids", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_grants_app", "app_id"),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("fingerprint", String(16), nullable=False),
+    Column("kind", String(8), nullable=False),  # app | user | page
+    Column("long_lived", Boolean, nullable=False, default=False),
+    Column("origin", String(8), nullable=False),  # app | user: who the token acts for
+    Column("app_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=True),
+    Column("page_id", String(32), nullable=True),
+    Column("scopes", Text, nullable=False, default="[]"),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),  # NULL: never
+    Column("parent_id", Integer, nullable=True),
+    Column("how", String(24), nullable=False),  # how it was made: client_credentials, code, exchange, …
+    Column("revoked_at", Float, nullable=True),
+    Column("revoked_reason", String(24), nullable=True),
+    Index("ix_tokens_user_app", "user_id", "app_id"),
+    Index("ix_tokens_app_kind", "app_id", "kind"),
+    Index("ix_tokens_page_user", "page_id", "user_id"),
+    Index("ix_tokens_parent", "parent_id"),
+)
+
+# Authorization codes of the OAuth dialog: single use, bound to their redirect_uri.
+codes = Table(
+    "codes",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("app_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+)

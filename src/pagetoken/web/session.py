@@ -1,0 +1,154 @@
+"""Web sessions: signed cookies, CSRF tokens on every form, and login throttling.
+
+The session cookie carries the user ID, the time of their last password change and an expiry,
+signed with HMAC-SHA256 under a key derived from the server's secret; a password change ends every
+session. CSRF uses a signed double submit: a random `pt_csrf` cookie, and in each form the HMAC of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pagetoken.authority.context import Authority
+from pagetoken.authority.records import User
+from pagetoken.store.tables import users
+
+SESSION_COOKIE = "pt_session"
+CSRF_COOKIE = "pt_csrf"
+SESSION_SECONDS = 12 * 3600
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def is_secure(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
+class Sessions:
+    def __init__(self, auth: Authority) -> None:
+        self.auth = auth
+        self._key = auth.subkey("web-session")
+
+    def _sign(self, payload: bytes) -> str:
+        return _b64(hmac.new(self._key, payload, hashlib.sha256).digest())
+
+    # ---- sessions ----
+
+    def user(self, request: Request) -> User | None:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if not raw or "." not in raw:
+            return None
+        body, sig = raw.rsplit(".", 1)
+        try:
+            payload = _unb64(body)
+        except ValueError:
+            return None
+        if not hmac.compare_digest(sig, self._sign(payload)):
+            return None
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or data.get("exp", 0) < self.auth.now():
+            return None
+        with self.auth.store.read() as conn:
+            row = conn.execute(select(users).where(users.c.id == str(data.get("uid")))).first()
+        if row is None or row.password_changed_at != data.get("pwd"):
+            return None
+        return User.from_row(row)
+
+    def login(self, response: Response, request: Request, user_id: str) -> None:
+        with self.auth.store.read() as conn:
+            pwd = conn.execute(select(users.c.password_changed_at).where(users.c.id == user_id)).scalar()
+        payload = json.dumps({"uid": user_id, "pwd": pwd, "exp": self.auth.now() + SESSION_SECONDS,
+                              "sid": secrets.token_urlsafe(8)}, separators=(",", ":")).encode()
+        response.set_cookie(SESSION_COOKIE, f"{_b64(payload)}.{self._sign(payload)}", max_age=SESSION_SECONDS,
+                            httponly=True, samesite="lax", secure=is_secure(request), path="/")
+
+    def logout(self, response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+    # ---- CSRF ----
+
+    def csrf_seed(self, request: Request) -> tuple[str, bool]:
+        """The visitor's CSRF cookie value, and whether it is new (and must be set)."""
+        seed = request.cookies.get(CSRF_COOKIE)
+        if seed and 20 <= len(seed) <= 64:
+            return seed, False
+        return secrets.token_urlsafe(24), True
+
+    def csrf_token(self, seed: str) -> str:
+        return self._sign(b"csrf:" + seed.encode())
+
+    def csrf_ok(self, request: Request, form_token: str | None) -> bool:
+        seed = request.cookies.get(CSRF_COOKIE)
+        if not seed or not form_token:
+            return False
+        return hmac.compare_digest(self.csrf_token(seed), form_token)
+
+    def set_csrf_cookie(self, response: Response, request: Request, seed: str) -> None:
+        response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=is_secure(request), path="/")
+
+
+@dataclass
+class Throttle:
+    """At most `limit` failed logins per key within `window` seconds."""
+
+    auth: Authority
+    limit: int = 5
+    window: float = 300.0
+
+    def __post_init__(self) -> None:
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _prune(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds until another attempt is allowed (0: allowed now)."""
+        now = self.auth.now()
+        with self._lock:
+            waits = [int(q[0] + self.window - now) + 1 for k in keys if len(q := self._prune(k, now)) >= self.limit]
+        return max(waits, default=0)
+
+    def failed(self, *keys: str) -> None:
+        now = self.auth.now()
+        with self._lock:
+            for key in keys:
+                self._prune(key, now).append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._fails.pop(key, None)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def form_value(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,149 @@
+"""Real servers for tests: in-process uvicorn on a free loopback port, or a `pagetoken serve` subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from pagetoken.authority import apps, issue, oauth, pages, users
+from pagetoken.authority.context import Authority
+from pagetoken.core.clock import ManualClock
+from pagetoken.core.proof import appsecret_proof
+from pagetoken.server import build_app
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+@dataclass
+class World:
+    """An app, a user who installed it with some permissions, and a Page the user owns."""
+
+    app_id: str
+    secret: str
+    app_token: str
+    user_id: str
+    password: str
+    page_id: str
+    user_token: str
+
+
+class ThreadServer:
+    """build_app(auth) served by uvicorn in a thread, so tests can move the authority's clock."""
+
+    def __init__(self, auth: Authority, clock: ManualClock) -> None:
+        self.auth = auth
+        self.clock = clock
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = build_app(auth)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> ThreadServer:
+        self.thread.start()
+        wait_until_up(self.url)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    # ---- helpers to set the scene ----
+
+    def world(self, permissions: str = "pages_show_list,pages_read_engagement,pages_manage_posts,read_insights",
+              targets: list[str] | None = None) -> World:
+        user, password = users.create(self.auth, "Tess Tester", f"tess{time.time_ns()}@example.com", "correct horse")
+        app, secret = apps.create(self.auth, "Test App", owner_id=user.id,
+                                  redirect_uris=["http://127.0.0.1:9/callback"])
+        page = pages.create(self.auth, "Test Page", "Software", user.id)
+        granted = oauth.scopes_or_error(permissions)
+        issued = oauth.grant_and_token(self.auth, app, user.id, granted, [],
+                                       targets if targets is None else targets, how="test")
+        return World(app.id, secret, issue.app_token(self.auth, app.id), user.id, password, page.id,
+                     issued.access_token)
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(self.url + path, params=params, timeout=10)
+
+    def post(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.post(self.url + path, data=params, timeout=10)
+
+    def delete(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.delete(self.url + path, params=params, timeout=10)
+
+    @staticmethod
+    def proof(token: str, secret: str) -> str:
+        return appsecret_proof(token, secret)
+
+
+@dataclass
+class ProcessServer:
+    """`pagetoken serve` in a subprocess, its output captured to a log file."""
+
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    db: str | None = None
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.data_dir / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.data_dir)]
+        if self.db:
+            cmd += ["--db", self.db]
+        return subprocess.run([*cmd, *args], capture_output=True, text=True, env=self._env(), check=check,
+                              timeout=120)
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+    def start(self) -> ProcessServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
+        cmd = [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.data_dir)]
+        if self.db:
+            cmd += ["--db", self.db]
+        cmd += ["serve", "--port", str(self.port), "--workers", str(self.workers)]
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self._env())
+        wait_until_up(self.url, timeout=60)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
