@@ -1,0 +1,256 @@
+"""The token lifecycle against a real database (SQLite and PostgreSQL), with the clock moved by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pagetoken.authority import apps, grants, inspect, issue, oauth, pages, revoke, users
+from pagetoken.authority.context import Authority
+from pagetoken.core import errors
+from pagetoken.core.clock import ManualClock
+from pagetoken.core.errors import GraphError
+
+ALL = ["pages_show_list", "pages_read_engagement", "pages_manage_posts", "read_insights", "pages_manage_metadata"]
+
+
+@dataclass
+class Scene:
+    app: apps.App
+    secret: str
+    user_id: str
+    page_id: str
+    user_token: str
+
+
+def scene(auth: Authority, perms: list[str] = ALL, targets: list[str] | None = None) -> Scene:
+    user, _ = users.create(auth, "Ana", None, "password123")
+    app, secret = apps.create(auth, "App", redirect_uris=["https://app.example/cb"])
+    page = pages.create(auth, "Page", "Shop", user.id)
+    issued = oauth.grant_and_token(auth, app, user.id, perms, [], targets)
+    return Scene(app, secret, user.id, page.id, issued.access_token)
+
+
+def code_of(exc: pytest.ExceptionInfo[GraphError]) -> tuple[int, int | None]:
+    return exc.value.code, exc.value.subcode
+
+
+def test_app_tokens_both_forms(auth: Authority) -> None:
+    s = scene(auth)
+    tok = oauth.client_credentials(auth, s.app, None).access_token
+    assert inspect.resolve(auth, tok).kind == "app"
+    pair = inspect.resolve(auth, f"{s.app.id}|{s.secret}")
+    assert pair.kind == "app" and pair.app_id == s.app.id
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, f"{s.app.id}|{'0' * 32}")
+    assert code_of(e) == (190, None)
+    with pytest.raises(GraphError):
+        apps.check_secret(auth, s.app.id, "wrong")
+
+
+def test_short_lived_user_token_expires_and_cannot_be_extended(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    info = inspect.resolve(auth, s.user_token)
+    assert info.expires_at == pytest.approx(clock.now() + 3600)
+    clock.advance(3600)
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, s.user_token)
+    assert code_of(e) == (190, errors.SUB_EXPIRED)
+    with pytest.raises(GraphError) as e:
+        oauth.exchange(auth, s.app, s.user_token)
+    assert code_of(e) == (190, errors.SUB_EXPIRED)
+
+
+def test_extension_gives_fresh_long_lifetime_and_old_token_stays(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    long1 = oauth.exchange(auth, s.app, s.user_token)
+    assert long1.expires_at == pytest.approx(clock.now() + 60 * 86400)
+    clock.advance(30 * 86400)
+    long2 = oauth.exchange(auth, s.app, long1.access_token)
+    assert long2.expires_at == pytest.approx(clock.now() + 60 * 86400)
+    assert inspect.resolve(auth, long1.access_token).long_lived  # the old one still works
+    clock.advance(30 * 86400)
+    with pytest.raises(GraphError) as e:
+        oauth.exchange(auth, s.app, long1.access_token)
+    assert code_of(e) == (190, errors.SUB_EXPIRED)
+    assert inspect.resolve(auth, long2.access_token).kind == "user"
+
+
+def test_exchange_needs_the_tokens_own_app(auth: Authority) -> None:
+    s = scene(auth)
+    other, _ = apps.create(auth, "Other")
+    with pytest.raises(GraphError) as e:
+        oauth.exchange(auth, other, s.user_token)
+    assert e.value.code == 100
+
+
+def _page_token(auth: Authority, user_token: str, page_id: str) -> str:
+    with auth.store.write() as conn:
+        tok = issue.page_token_for_user(auth, conn, inspect.resolve(auth, user_token, conn), page_id)
+    assert tok is not None
+    return tok
+
+
+def test_tier_rule_and_lifetimes_of_user_page_tokens(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    short_page = inspect.resolve(auth, _page_token(auth, s.user_token, s.page_id))
+    assert set(short_page.scopes) == {"pages_show_list", "pages_read_engagement", "read_insights"}
+    assert short_page.expires_at == inspect.resolve(auth, s.user_token).expires_at
+    long_user = oauth.exchange(auth, s.app, s.user_token).access_token
+    long_page = inspect.resolve(auth, _page_token(auth, long_user, s.page_id))
+    assert set(long_page.scopes) == set(ALL)
+    assert long_page.expires_at == pytest.approx(clock.now() + 60 * 86400)
+    again = oauth.exchange(auth, s.app, long_page.raw)
+    assert inspect.resolve(auth, again.access_token).page_id == s.page_id
+    with pytest.raises(GraphError) as e:
+        oauth.exchange(auth, s.app, short_page.raw)
+    assert e.value.code == 100
+
+
+def test_app_derived_page_tokens(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    short = oauth.client_credentials(auth, s.app, s.page_id)
+    assert short.expires_at == pytest.approx(clock.now() + 3600)
+    info = inspect.resolve(auth, short.access_token)
+    assert info.kind == "page" and info.origin == "app" and set(info.scopes) == set(ALL)
+    app_tok = inspect.resolve(auth, issue.app_token(auth, s.app.id))
+    with pytest.raises(GraphError) as e:
+        oauth.app_page_token(auth, app_tok, None, s.page_id, long_lived=True)
+    assert e.value.message.startswith("API calls from the server require an appsecret_proof")
+    with pytest.raises(GraphError) as e:
+        oauth.app_page_token(auth, app_tok, "ab" * 32, s.page_id, long_lived=True)
+    assert e.value.message.startswith("Invalid appsecret_proof")
+    from pagetoken.core.proof import appsecret_proof
+
+    long = oauth.app_page_token(auth, app_tok, appsecret_proof(app_tok.raw, s.secret), s.page_id, long_lived=True)
+    assert long.expires_at == pytest.approx(clock.now() + 60 * 86400)
+
+
+def test_page_that_did_not_grant_the_app_gets_no_app_token(auth: Authority) -> None:
+    s = scene(auth, targets=[])  # the user chose no Page
+    with pytest.raises(GraphError) as e:
+        oauth.client_credentials(auth, s.app, s.page_id)
+    assert e.value.code == 10
+
+
+def test_remove_app_is_458_for_user_and_page_tokens(auth: Authority) -> None:
+    s = scene(auth)
+    page_tok = _page_token(auth, s.user_token, s.page_id)
+    grants.remove_app(auth, s.user_id, s.app.id)
+    for tok in (s.user_token, page_tok):
+        with pytest.raises(GraphError) as e:
+            inspect.resolve(auth, tok)
+        assert code_of(e) == (190, errors.SUB_APP_NOT_AUTHORIZED)
+        assert f"User {s.user_id} has not authorized application {s.app.id}" in e.value.message
+
+
+def test_removing_one_permission_removes_only_that_one(auth: Authority) -> None:
+    s = scene(auth)
+    grants.remove_permission(auth, s.user_id, s.app.id, "read_insights")
+    info = inspect.resolve(auth, s.user_token)
+    with auth.store.read() as conn:
+        assert "read_insights" not in inspect.effective_scopes(conn, info)
+        assert "pages_show_list" in inspect.effective_scopes(conn, info)
+        assert {g.permission: g.status for g in grants.list_grants(conn, s.user_id, s.app.id)}[
+            "read_insights"] == "declined"
+
+
+def test_password_change_is_460(auth: Authority) -> None:
+    s = scene(auth)
+    page_tok = _page_token(auth, s.user_token, s.page_id)
+    users.set_password(auth, s.user_id, "a new password")
+    for tok in (s.user_token, page_tok):
+        with pytest.raises(GraphError) as e:
+            inspect.resolve(auth, tok)
+        assert code_of(e) == (190, errors.SUB_PASSWORD_CHANGED)
+    fresh = oauth.grant_and_token(auth, s.app, s.user_id, ALL, [], None).access_token
+    assert inspect.resolve(auth, fresh).user_id == s.user_id
+
+
+def test_losing_the_page_task_kills_page_tokens_only(auth: Authority) -> None:
+    s = scene(auth)
+    helper, _ = users.create(auth, "Helper", None, "password123")
+    pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"])
+    helper_token = oauth.grant_and_token(auth, s.app, helper.id, ALL, [], None).access_token
+    page_tok = _page_token(auth, helper_token, s.page_id)
+    pages.remove_role(auth, s.page_id, helper.id)
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, page_tok)
+    assert e.value.code == 190 and e.value.message.startswith("The user must be an administrator of the page")
+    assert inspect.resolve(auth, helper_token).user_id == helper.id
+
+
+def test_secret_reset_kills_app_tokens_and_app_derived_page_tokens(auth: Authority) -> None:
+    s = scene(auth)
+    app_tok = issue.app_token(auth, s.app.id)
+    app_page = oauth.client_credentials(auth, s.app, s.page_id).access_token
+    new_secret = apps.reset_secret(auth, s.app.id)
+    for tok in (app_tok, app_page, f"{s.app.id}|{s.secret}"):
+        with pytest.raises(GraphError) as e:
+            inspect.resolve(auth, tok)
+        assert e.value.code == 190
+    assert inspect.resolve(auth, s.user_token).kind == "user"
+    assert inspect.resolve(auth, f"{s.app.id}|{new_secret}").kind == "app"
+
+
+def test_explicit_revocation_is_467(auth: Authority) -> None:
+    s = scene(auth)
+    assert revoke.revoke_token(auth, s.user_token)
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, s.user_token)
+    assert code_of(e) == (190, errors.SUB_SESSION_INVALID)
+    assert not revoke.revoke_token(auth, s.user_token)
+
+
+def test_data_access_expiry_is_493_until_consent(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    long_user = oauth.exchange(auth, s.app, s.user_token).access_token
+    clock.advance(59 * 86400)
+    long_user = oauth.exchange(auth, s.app, long_user).access_token
+    clock.advance(32 * 86400)  # 91 days after consent, the long-lived token itself is still in date
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, long_user)
+    assert code_of(e) == (190, errors.SUB_DATA_ACCESS_EXPIRED)
+    oauth.grant_and_token(auth, s.app, s.user_id, ALL, [], None)  # consent again
+    assert inspect.resolve(auth, long_user).kind == "user"
+
+
+def test_codes_are_single_use_and_bound_to_redirect_uri(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    code = oauth.grant_and_code(auth, s.app, s.user_id, "https://app.example/cb", ALL, [], None)
+    with pytest.raises(GraphError) as e:
+        oauth.redeem_code(auth, s.app, "https://app.example/other", code)
+    assert e.value.message.startswith("Error validating verification code")
+    tok = oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
+    assert inspect.resolve(auth, tok.access_token).how == "code"
+    with pytest.raises(GraphError):
+        oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
+    late = oauth.grant_and_code(auth, s.app, s.user_id, "https://app.example/cb", ALL, [], None)
+    clock.advance(601)
+    with pytest.raises(GraphError):
+        oauth.redeem_code(auth, s.app, "https://app.example/cb", late)
+
+
+def test_test_users_and_deletion(auth: Authority) -> None:
+    s = scene(auth)
+    user, password, issued = oauth.create_test_user(auth, s.app.id, "Tester", True, "manage_pages")
+    assert issued is not None and len(password) >= 8
+    info = inspect.resolve(auth, issued.access_token)
+    assert set(info.scopes) == {"pages_show_list", "pages_read_engagement", "pages_manage_metadata"}
+    assert [u.id for u in users.test_users(auth, s.app.id)] == [user.id]
+    users.delete_user(auth, user.id)
+    with pytest.raises(GraphError):
+        inspect.resolve(auth, issued.access_token)
+
+
+def test_database_holds_no_token_and_no_secret(auth: Authority) -> None:
+    s = scene(auth)
+    from sqlalchemy import text
+
+    with auth.store.read() as conn:
+        dump = []
+        for table in ("tokens", "apps", "codes", "meta", "grants"):
+            dump += [repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {table}"))]
+    blob = "\n".join(dump)
+    assert s.user_token not in blob and s.secret not in blob

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import random
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pagetoken.core import tokens
+
+
+def test_format_prefix_length_and_entropy() -> None:
+    t = tokens.new_token()
+    assert t.startswith("EAA") and len(t) == tokens.TOKEN_LEN
+    assert tokens.BODY_LEN * 5.954 >= 256  # log2(62) bits per character
+    assert tokens.is_well_formed(t)
+    assert len({tokens.new_token() for _ in range(2000)}) == 2000
+
+
+def test_checksum_catches_every_single_character_change() -> None:
+    t = tokens.new_token()
+    for i in range(3, len(t)):
+        for c in "0aZ":
+            if t[i] != c:
+                assert not tokens.is_well_formed(t[:i] + c + t[i + 1:])
+
+
+def test_no_false_positives_on_random_text() -> None:
+    rnd = random.Random(7)
+    alphabet = string.ascii_letters + string.digits
+    hits = sum(tokens.is_well_formed("EAA" + "".join(rnd.choice(alphabet) for _ in range(tokens.BODY_LEN + tokens.CHECK_LEN)))
+               for _ in range(20000))
+    assert hits == 0
+
+
+def test_find_tokens_in_text_and_not_inside_words() -> None:
+    t = tokens.new_token()
+    text = f"GET /me?access_token={t}&x=1 and again '{t}'"
+    assert [f[2] for f in tokens.find_tokens(text)] == [t, t]
+    assert tokens.find_tokens("x" + t) == []
+    assert tokens.find_tokens(t + "x") == []
+
+
+@given(st.text())
+def test_find_tokens_never_raises_and_only_returns_valid(text: str) -> None:
+    for _start, _end, tok in tokens.find_tokens(text):
+        assert tokens.is_well_formed(tok)
+
+
+def test_keyed_hash_depends_on_key_and_token() -> None:
+    t = tokens.new_token()
+    h1 = tokens.token_hash(t, b"k" * 32)
+    assert h1 == tokens.token_hash(t, b"k" * 32)
+    assert h1 != tokens.token_hash(t, b"j" * 32)
+    assert t not in h1 and len(h1) == 64
+
+
+def test_fingerprint_hides_the_token() -> None:
+    t = tokens.new_token()
+    fp = tokens.fingerprint(t)
+    assert fp.startswith("EAA") and fp.endswith(t[-4:]) and len(fp) < 16
+
+
+def test_app_secret_shape() -> None:
+    s = tokens.new_app_secret()
+    assert len(s) == 32 and all(c in "0123456789abcdef" for c in s)
