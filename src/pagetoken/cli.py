@@ -129,7 +129,7 @@ def serve(
         os.environ["PAGETOKEN_PUBLIC_URL"] = public_url
     os.environ["PAGETOKEN_LOG_LEVEL"] = log_level.upper()
     uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level.lower(), access_log=False, proxy_headers=True)
+                log_level=log_level.lower(), proxy_headers=True)
 
 
 # ---- apps ----------------------------------------------------------------------------------------

@@ -51,12 +51,16 @@ class RedactingFilter(logging.Filter):
     """A logging filter that masks tokens in the message, its args, extras and exception text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: keep the raw parts, masked
-            message = f"{record.msg} {record.args}"
-        record.msg = redact(message)
-        record.args = None
+        # Mask the format string and each argument apart, so formatters that read `args` (as uvicorn's
+        # access log does) still get their tuple, only without secrets in it.
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        else:
+            record.msg = redact(str(record.msg))
+        if isinstance(record.args, dict):
+            record.args = {k: _redact_value(v) for k, v in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_redact_value(a) for a in record.args)
         for key, value in list(record.__dict__.items()):
             if key not in _STANDARD:
                 record.__dict__[key] = _redact_value(value)
