@@ -28,7 +28,8 @@ def test_checksum_catches_every_single_character_change() -> None:
 def test_no_false_positives_on_random_text() -> None:
     rnd = random.Random(7)
     alphabet = string.ascii_letters + string.digits
-    hits = sum(tokens.is_well_formed("EAA" + "".join(rnd.choice(alphabet) for _ in range(tokens.BODY_LEN + tokens.CHECK_LEN)))
+    width = tokens.BODY_LEN + tokens.CHECK_LEN
+    hits = sum(tokens.is_well_formed("EAA" + "".join(rnd.choice(alphabet) for _ in range(width)))
                for _ in range(20000))
     assert hits == 0
 
