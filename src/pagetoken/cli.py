@@ -121,7 +121,10 @@ def serve(
                        f"  app:    id {d.app_id}   secret {secret}\n"
                        f"  user:   id {d.user_id}  email {d.email}  password {d.password}\n"
                        f"  page:   id {d.page_id}\n"
-                       f"  Explorer: {base}/explorer   App Dashboard: {base}/apps")
+                       f"  Explorer: {base}/explorer   App Dashboard: {base}/apps\n"
+                       f"For the README walkthrough, paste into another shell:\n"
+                       f"  export PT={base} APP_ID={d.app_id} APP_SECRET={secret} PAGE_ID={d.page_id} "
+                       f"USER_ID={d.user_id}")
     os.environ["PAGETOKEN_DATA_DIR"] = str(STATE.data_dir)
     if STATE.db:
         os.environ["PAGETOKEN_DB"] = STATE.db
