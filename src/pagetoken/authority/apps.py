@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hmac
+from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.tokens import new_app_secret
@@ -52,14 +53,24 @@ def create(auth: Authority, name: str, owner_id: str | None = None,
     return app, secret
 
 
+_GET = select(apps).where(apps.c.id == bindparam("app_id"))
+
+
 def get(auth: Authority, app_id: str, conn: Connection | None = None) -> App | None:
-    query = select(apps).where(apps.c.id == app_id)
+    cached = auth.app_cache.get(("app", app_id))
+    if cached is not None:
+        return cast(App, cached)
+    generation = auth.app_cache.generation()
     if conn is not None:
-        row = conn.execute(query).first()
+        row = conn.execute(_GET, {"app_id": app_id}).first()
     else:
         with auth.store.read() as c:
-            row = c.execute(query).first()
-    return App.from_row(row) if row else None
+            row = c.execute(_GET, {"app_id": app_id}).first()
+    if row is None:
+        return None
+    app = App.from_row(row)
+    auth.app_cache.put(("app", app_id), app, generation)
+    return app
 
 
 def require(auth: Authority, app_id: str) -> App:
@@ -77,14 +88,24 @@ def list_all(auth: Authority, owner_id: str | None = None) -> list[App]:
         return [App.from_row(r) for r in conn.execute(query)]
 
 
+_SECRET = select(apps.c.secret_sealed).where(apps.c.id == bindparam("app_id"))
+
+
 def secret(auth: Authority, app_id: str, conn: Connection | None = None) -> str | None:
-    query = select(apps.c.secret_sealed).where(apps.c.id == app_id)
+    cached = auth.app_cache.get(("secret", app_id))
+    if cached is not None:
+        return cast(str, cached)
+    generation = auth.app_cache.generation()
     if conn is not None:
-        sealed = conn.execute(query).scalar()
+        sealed = conn.execute(_SECRET, {"app_id": app_id}).scalar()
     else:
         with auth.store.read() as c:
-            sealed = c.execute(query).scalar()
-    return None if sealed is None else auth.keyring.open_text(sealed, _aad(app_id))
+            sealed = c.execute(_SECRET, {"app_id": app_id}).scalar()
+    if sealed is None:
+        return None
+    value = auth.keyring.open_text(sealed, _aad(app_id))
+    auth.app_cache.put(("secret", app_id), value, generation)
+    return value
 
 
 def check_secret(auth: Authority, app_id: str | None, given: str | None) -> App:
@@ -111,6 +132,7 @@ def reset_secret(auth: Authority, app_id: str) -> str:
         ids = revoke.revoke_where(conn, now, "secret_reset",
                                   (tokens.c.app_id == app_id) & (tokens.c.origin == "app"))
     auth.emit("tokens_revoked", token_ids=ids)
+    auth.emit("app_changed", app_id=app_id)
     return new
 
 
@@ -132,6 +154,7 @@ def configure(auth: Authority, app_id: str, *, require_proof: bool | None = None
     if values:
         with auth.store.write() as conn:
             conn.execute(update(apps).where(apps.c.id == app_id).values(**values))
+        auth.emit("app_changed", app_id=app_id)
     return require(auth, app_id)
 
 

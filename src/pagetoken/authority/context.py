@@ -20,9 +20,13 @@ from pagetoken.store.db import default_url
 from pagetoken.store.store import Store
 from pagetoken.store.tables import meta
 
+from .cache import TTLCache, ttl_from_env
+
 log = logging.getLogger("pagetoken.authority")
 
 _HASH_KEY = "token_hash_key"
+# Events after which no cached validation or app setting may be trusted.
+INVALIDATING_EVENTS = ("tokens_revoked", "roles_changed", "app_removed", "permissions_changed", "app_changed")
 
 
 @dataclass
@@ -50,6 +54,12 @@ class Authority:
         self.lifetimes = lifetimes or Lifetimes()
         self._listeners: dict[str, list[Listener]] = {}
         self._hash_key = self._load_hash_key()
+        ttl = ttl_from_env()
+        self.token_cache: TTLCache[str, Any] = TTLCache(ttl)
+        self.app_cache: TTLCache[tuple[str, str], Any] = TTLCache(ttl)
+        for event in INVALIDATING_EVENTS:
+            self.on(event, self.token_cache.clear)
+            self.on(event, self.app_cache.clear)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None) -> Authority:

@@ -53,6 +53,7 @@ def consent(auth: Authority, conn: Connection, user_id: str, app_id: str, grante
                                                target_ids=tgt, updated_at=now))
         else:
             conn.execute(update(grants).where(key).values(status=status, target_ids=tgt, updated_at=now))
+    auth.emit("permissions_changed", user_id=user_id, app_id=app_id)
 
 
 def _grant(row: Any) -> Grant:

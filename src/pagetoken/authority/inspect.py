@@ -7,10 +7,11 @@ Page tokens add one read for the role (or the Page's grant) behind them.
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from pagetoken.core import errors
 from pagetoken.core.permissions import PAGE_PERMISSIONS
@@ -28,22 +29,46 @@ def _fmt(ts: float) -> str:
     return dt.strftime("%A, %d-%b-%y %H:%M:%S UTC")
 
 
+_RESOLVE = (
+    select(tokens, authorizations.c.data_access_expires_at, authorizations.c.removed_at)
+    .select_from(tokens.outerjoin(authorizations, and_(authorizations.c.user_id == tokens.c.user_id,
+                                                       authorizations.c.app_id == tokens.c.app_id)))
+    .where(tokens.c.hash == bindparam("hash"))
+)
+
+
 def resolve(auth: Authority, token: str, conn: Connection | None = None) -> TokenInfo:
     """The token's record when it may be used now; otherwise the SPEC §3 error that says why not."""
-    if conn is None:
-        with auth.store.read() as c:
-            return resolve(auth, token, c)
     token = token.strip()
     pair = APP_SECRET_PAIR_RE.fullmatch(token)
     if pair:
+        if conn is None:
+            with auth.store.read() as c:
+                return _resolve_pair(auth, c, pair.group(1), pair.group(2), token)
         return _resolve_pair(auth, conn, pair.group(1), pair.group(2), token)
     if not is_well_formed(token):
         raise errors.invalid_token()
-    row = conn.execute(
-        select(tokens, authorizations.c.data_access_expires_at, authorizations.c.removed_at)
-        .select_from(tokens.outerjoin(authorizations, and_(authorizations.c.user_id == tokens.c.user_id,
-                                                           authorizations.c.app_id == tokens.c.app_id)))
-        .where(tokens.c.hash == auth.hash(token))).first()
+    digest = auth.hash(token)
+    info = auth.token_cache.get(digest)
+    if info is None:
+        generation = auth.token_cache.generation()
+        if conn is None:
+            with auth.store.read() as c:
+                info = _load(auth, c, digest)
+        else:
+            info = _load(auth, conn, digest)
+        auth.token_cache.put(digest, info, generation)
+    now = auth.now()
+    if info.expires_at is not None and now >= info.expires_at:
+        raise errors.token_expired(_fmt(info.expires_at), _fmt(now))
+    if info.origin == USER and info.data_access_expires_at is not None and now >= info.data_access_expires_at:
+        raise errors.data_access_expired()
+    return replace(info, raw=token)
+
+
+def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
+    """The token's row, checked for everything but time (which the caller checks on every use)."""
+    row = conn.execute(_RESOLVE, {"hash": digest}).first()
     if row is None:
         raise errors.invalid_token()
     if row.revoked_reason:
@@ -54,7 +79,7 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
     info = TokenInfo(kind=row.kind, app_id=row.app_id, origin=row.origin, long_lived=bool(row.long_lived),
                      scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at, expires_at=row.expires_at,
                      how=row.how, token_id=row.id, user_id=row.user_id, page_id=row.page_id,
-                     data_access_expires_at=row.data_access_expires_at, raw=token)
+                     data_access_expires_at=row.data_access_expires_at)
     if info.origin == USER:
         assert info.user_id is not None
         if row.removed_at is not None or row.data_access_expires_at is None:
