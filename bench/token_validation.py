@@ -19,12 +19,13 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.servers import free_port, wait_until_up  # noqa: E402
+
 from pagetoken.authority import apps, inspect, oauth, users  # noqa: E402
 from pagetoken.authority.context import Authority  # noqa: E402
 from pagetoken.core.keyring import KeyRing, new_key  # noqa: E402
 from pagetoken.server import build_app  # noqa: E402
 from pagetoken.store.store import Store  # noqa: E402
-from tests.support.servers import free_port, wait_until_up  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
