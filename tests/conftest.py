@@ -17,7 +17,7 @@ from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.store.store import Store
 
 from .support.postgres import Cluster
-from .support.servers import ProcessServer, ThreadServer
+from .support.servers import LiveServer, ProcessServer, ThreadServer
 
 REQUIRE_ALL = os.environ.get("PAGETOKEN_REQUIRE_ALL") == "1"
 
@@ -109,3 +109,17 @@ def process_server_factory(tmp_path: Path) -> Iterator[type[ProcessServer]]:
     yield Factory
     for s in started:
         s.stop()
+
+
+SHORT_LIFETIMES = {"PAGETOKEN_SHORT_LIVED_SECONDS": "30", "PAGETOKEN_LONG_LIVED_SECONDS": "120",
+                   "PAGETOKEN_CACHE_SECONDS": "0"}
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real `pagetoken serve` subprocess with short lifetimes (30 s / 120 s) and an app ready."""
+    srv = LiveServer(tmp_path / "live", env=dict(SHORT_LIFETIMES))
+    srv.setup_app()
+    srv.start()
+    yield srv
+    srv.stop()

@@ -147,3 +147,46 @@ class ProcessServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class LiveServer(ProcessServer):
+    """`pagetoken serve` with short lifetimes and an app, for client and vault tests against the real thing."""
+
+    app_id: str
+    app_secret: str
+    app_token: str
+
+    def setup_app(self, name: str = "Live App") -> LiveServer:
+        import json as _json
+
+        created = _json.loads(self.cli("apps", "create", "--name", name, "--json").stdout)
+        self.app_id, self.app_secret, self.app_token = created["id"], created["secret"], created["app_token"]
+        return self
+
+    def user_token(self, permissions: str = "pages_show_list,pages_read_engagement,pages_manage_posts",
+                   with_page: bool = True) -> tuple[str, str]:
+        """A test user who installed the app: (user_id, short-lived user token); with a Page of their own."""
+        created = httpx.post(f"{self.url}/{self.app_id}/accounts/test-users", timeout=10,
+                             data={"access_token": self.app_token, "installed": "true",
+                                   "permissions": permissions}).json()
+        if with_page:
+            httpx.post(f"{self.url}/{created['id']}/accounts", timeout=10,
+                       data={"access_token": created["access_token"], "name": "Live Page", "category": "Shop"})
+        return created["id"], created["access_token"]
+
+    def authority(self) -> Authority:
+        """The server's own authority, opened on the same data directory (for server-side counts)."""
+        from pagetoken.authority.context import Settings
+        from pagetoken.core.lifetimes import Lifetimes
+
+        return Authority.open(Settings(self.data_dir, self.db, Lifetimes.from_env({**os.environ, **self.env})))
+
+    def exchanged_count(self, token: str) -> int:
+        """How many times the server exchanged `token` (fb_exchange_token), counted in its database."""
+        from pagetoken.authority.issue import exchanged_count
+
+        auth = self.authority()
+        try:
+            return exchanged_count(auth, token)
+        finally:
+            auth.close()

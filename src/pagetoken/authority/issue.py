@@ -113,8 +113,11 @@ def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, flo
     return token, expires
 
 
-def exchanged_count(auth: Authority, token_id: int) -> int:
-    """How many times a token was exchanged (extensions whose parent it is)."""
+def exchanged_count(auth: Authority, token: str) -> int:
+    """How many times a token was exchanged (fb_exchange_token extensions made from it), live or not."""
     with auth.store.read() as conn:
+        parent = conn.execute(select(tokens.c.id).where(tokens.c.hash == auth.hash(token))).scalar()
+        if parent is None:
+            return 0
         return len(conn.execute(select(tokens.c.id).where(
-            (tokens.c.parent_id == token_id) & (tokens.c.how == "exchange"))).all())
+            (tokens.c.parent_id == parent) & (tokens.c.how == "exchange"))).all())
