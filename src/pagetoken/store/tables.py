@@ -150,3 +150,151 @@ codes = Table(
     Column("expires_at", Float, nullable=False),
     Column("used_at", Float, nullable=True),
 )
+
+# ---- the Page API (migration 0002) ---------------------------------------------------------------
+
+# Posts on a Page's feed: the Page's own (author_kind "page") and visitors' (author_kind "user").
+# IDs are PAGEID_POSTID.
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("page_id", String(32), ForeignKey("pages.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", String(32), nullable=False),
+    Column("author_kind", String(8), nullable=False),  # page | user
+    Column("app_id", String(32), nullable=True),  # the app that published it
+    Column("message", Text, nullable=True),
+    Column("link", Text, nullable=True),
+    Column("published", Boolean, nullable=False, default=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_posts_page_created", "page_id", "created_at"),
+)
+
+# Comments and replies (parent_id set) on posts. IDs are POSTID_COMMENTID (POSTID: the post's own part).
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("post_id", String(64), ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("page_id", String(32), nullable=False),
+    Column("parent_id", String(64), nullable=True),
+    Column("author_id", String(32), nullable=False),
+    Column("author_kind", String(8), nullable=False),  # page | user
+    Column("app_id", String(32), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("is_hidden", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_comments_post", "post_id", "created_at"),
+    Index("ix_comments_parent", "parent_id"),
+)
+
+# Likes of posts and comments, by the Page itself or by people.
+likes = Table(
+    "likes",
+    metadata,
+    Column("object_id", String(64), primary_key=True),
+    Column("actor_id", String(32), primary_key=True),
+    Column("actor_kind", String(8), nullable=False),
+    Column("page_id", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# A Page's Messenger conversations, one per person who wrote to it.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("page_id", String(32), ForeignKey("pages.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ux_conversations_page_user", "page_id", "user_id", unique=True),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("conversation_id", String(32), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    Column("page_id", String(32), nullable=False),
+    Column("from_id", String(32), nullable=False),
+    Column("to_id", String(32), nullable=False),
+    Column("from_page", Boolean, nullable=False),
+    Column("app_id", String(32), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("messaging_type", String(16), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Index("ix_messages_conversation", "conversation_id", "created_at"),
+)
+
+# Activity the insights are computed from: impressions, Page views, engagements, messages, fans.
+page_events = Table(
+    "page_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("page_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("object_id", String(64), nullable=True),
+    Column("actor_id", String(32), nullable=True),
+    Column("at", Float, nullable=False),
+    Index("ix_page_events_page_kind_at", "page_id", "kind", "at"),
+    Index("ix_page_events_object_kind", "object_id", "kind"),
+)
+
+# People who like (follow) a Page now.
+page_fans = Table(
+    "page_fans",
+    metadata,
+    Column("page_id", String(32), ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(32), primary_key=True),
+    Column("since", Float, nullable=False),
+)
+
+# Apps subscribed to a Page's webhooks, with the fields they want.
+subscribed_apps = Table(
+    "subscribed_apps",
+    metadata,
+    Column("page_id", String(32), ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("app_id", String(32), ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("subscribed_fields", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Ads for a Page; spend accrues from the daily budget while an ad is active.
+ads = Table(
+    "ads",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("page_id", String(32), ForeignKey("pages.id", ondelete="CASCADE"), nullable=False),
+    Column("app_id", String(32), nullable=True),
+    Column("name", String(400), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("objective", String(40), nullable=False),
+    Column("daily_budget", Integer, nullable=False),  # minor units of the currency
+    Column("currency", String(3), nullable=False),
+    Column("post_id", String(64), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Index("ix_ads_page", "page_id", "created_at"),
+)
+
+# Deauthorize callbacks waiting to be (or already) delivered; retried with backoff across restarts.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("app_id", String(32), nullable=False),
+    Column("user_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # deauthorize
+    Column("url", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON, signed with the app secret when sent
+    Column("status", String(12), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("claimed_until", Float, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float, nullable=True),
+    Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+)

@@ -1,3 +1,3 @@
 """Node type declarations; importing this package fills the registry."""
 
-from . import app, page, user  # noqa: F401
+from . import app, comment, conversation, message, page, post, user  # noqa: F401

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagetoken.authority import issue, oauth, pages
+from pagetoken.authority import insights, issue, oauth, pages
 from pagetoken.authority.records import APP, PAGE, USER
 from pagetoken.core import errors
-from pagetoken.core.permissions import MANAGE
+from pagetoken.core.permissions import ANALYZE, ANY_TASK, CREATE_CONTENT, MANAGE
 
 from ..call import Call
 from ..fields import select
 from ..registry import APP_ONLY, REGISTRY, USER_OR_PAGE, Field, NodeType, Op, Param
+from . import admin, conversation, render
+from .insights import page_insights
+from .post import publish, read_feed, read_posts, read_visitor_posts
 
 PUBLIC = ("id", "name", "category")
+_READ = ("pages_read_engagement",)
+_LIST = (Param("limit", kind="integer"), Param("after"), Param("before"), Param("summary", kind="boolean"))
 
 
 def _page_of(_conn: Any, page_id: str) -> str | None:
@@ -54,8 +59,13 @@ def read_page(call: Call) -> dict[str, Any]:
             call.check(conn, ("pages_read_engagement",), None, page.id)
     obj: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "about": page.about,
                            "description": page.description, "phone": page.phone, "website": page.website}
+    if "fan_count" in wanted:
+        with call.auth.store.read() as conn:
+            obj["fan_count"] = insights.fan_count(conn, page.id)
     if "access_token" in wanted:
         obj["access_token"] = page_token_field(call, page.id)
+    if wanted != ["access_token"]:
+        insights.record_many(call.auth, page.id, insights.VIEW, [page.id], render.viewer(call))
     return select(obj, call.selection, ["name"])
 
 
@@ -83,6 +93,7 @@ NODE = REGISTRY.add(NodeType(
         Field("description", permission="pages_read_engagement"),
         Field("phone", permission="pages_read_engagement"),
         Field("website", permission="pages_read_engagement"),
+        Field("fan_count", "How many people like the Page", permission="pages_read_engagement", kind="integer"),
         Field("access_token", "A Page access token for the token's user or app"),
     ),
     page_of=_page_of,
@@ -95,5 +106,23 @@ NODE = REGISTRY.add(NodeType(
         Op("POST", None, update_page, "Update the Page's profile", permissions=("pages_manage_metadata",),
            task=MANAGE, tokens=USER_OR_PAGE,
            params=tuple(Param(f) for f in pages.EDITABLE)),
+        Op("GET", "feed", read_feed, "The Page's feed (visitors' posts with pages_read_user_content)",
+           permissions=_READ, task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, params=_LIST),
+        Op("POST", "feed", publish, "Publish a post as the Page", permissions=("pages_manage_posts",),
+           task=CREATE_CONTENT, tokens=USER_OR_PAGE,
+           params=(Param("message"), Param("link"), Param("published", kind="boolean"))),
+        Op("GET", "posts", read_posts, "The Page's own posts", permissions=_READ, task=ANY_TASK,
+           tokens=USER_OR_PAGE, paged=True, params=_LIST),
+        Op("GET", "visitor_posts", read_visitor_posts, "What visitors posted on the Page",
+           permissions=("pages_read_user_content",), task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, params=_LIST),
+        *conversation.PAGE_OPS,
+        Op("GET", "insights", page_insights, "Page Insights computed from the Page's activity",
+           permissions=("read_insights",), task=ANALYZE, tokens=USER_OR_PAGE,
+           params=(Param("metric", kind="list", required=True), Param("period", "day, week or days_28"),
+                   Param("since"), Param("until"))),
+        Op("GET", "insights/{metric}", page_insights, "One Page Insights metric", permissions=("read_insights",),
+           task=ANALYZE, tokens=USER_OR_PAGE,
+           params=(Param("period", "day, week or days_28"), Param("since"), Param("until"))),
+        *admin.PAGE_OPS,
     ],
 ))

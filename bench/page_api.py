@@ -1,0 +1,97 @@
+"""Requests per second of a Page feed read on a local server (127.0.0.1, bounded loops).
+
+    .venv/bin/python bench/page_api.py [--requests 1000] [--posts 25] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from pagetoken.authority import apps, inspect, issue, oauth, pages, posts, users
+from pagetoken.authority.context import Authority
+from pagetoken.core.keyring import KeyRing, new_key
+from pagetoken.core.permissions import PAGE_PERMISSIONS
+from pagetoken.server import build_app
+from pagetoken.store.store import Store
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def page_token(auth: Authority, n_posts: int) -> tuple[str, str]:
+    """A Page with `n_posts` posts, and a long-lived Page token with every Page permission."""
+    user, _ = users.create(auth, "Bench Owner", "bench@example.com", "correct horse battery")
+    app, _ = apps.create(auth, "Bench App", owner_id=user.id)
+    page = pages.create(auth, "Bench Page", "Bakery", user.id)
+    for i in range(n_posts):
+        posts.create(auth, page.id, f"post {i}")
+    short = oauth.grant_and_token(auth, app, user.id, sorted(PAGE_PERMISSIONS), [], None).access_token
+    with auth.store.write() as conn:
+        long_token, _ = issue.extend(auth, conn, inspect.resolve(auth, short, conn))
+        token = issue.page_token_for_user(auth, conn, inspect.resolve(auth, long_token, conn), page.id)
+    assert token is not None
+    return page.id, token
+
+
+def run(requests: int, n_posts: int, clients: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        auth = Authority(Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}"), KeyRing([new_key()]))
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(build_app(auth), host="127.0.0.1", port=port, log_level="warning",
+                                               access_log=False))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        page_id, token = page_token(auth, n_posts)
+        feed = f"{url}/v25.0/{page_id}/feed"
+
+        def worker(count: int) -> int:
+            ok = 0
+            with httpx.Client(timeout=10) as client:
+                for _ in range(count):
+                    ok += client.get(feed, params={"access_token": token, "limit": "25"}).status_code == 200
+            return ok
+
+        worker(20)  # warm up
+        per_client = max(1, requests // clients)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            ok = sum(pool.map(worker, [per_client] * clients))
+        elapsed = time.perf_counter() - started
+        total = per_client * clients
+        print(f"GET /{{page-id}}/feed ({n_posts} posts, {clients} clients): {total} requests, {ok} ok, "
+              f"{elapsed:.2f} s, {total / elapsed:.0f} requests/second")
+        server.should_exit = True
+        thread.join(timeout=10)
+        auth.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--posts", type=int, default=25)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    run(min(args.requests, 100_000), min(args.posts, 1000), max(1, min(args.clients, 32)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Deauthorize callbacks (SPEC §7): when a user removes an app, POST a signed_request to the app's
+deauthorize URL.
+
+The removal only stores a delivery row (in the same database); a background worker sends it,
+retrying with exponential backoff. A failing receiver never blocks the revocation and loses
+nothing: pending deliveries survive restarts, and several server processes share them through a
+lease on each row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import insert, select, update
+
+from pagetoken.core.proof import make_signed_request
+from pagetoken.store.db import dumps, loads
+from pagetoken.store.tables import apps as apps_table
+from pagetoken.store.tables import deliveries
+
+from . import apps
+from .context import Authority
+
+log = logging.getLogger("pagetoken.callbacks")
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+DEAUTHORIZE = "deauthorize"
+
+BACKOFF_ENV = "PAGETOKEN_CALLBACK_BACKOFF_SECONDS"
+ATTEMPTS_ENV = "PAGETOKEN_CALLBACK_MAX_ATTEMPTS"
+POLL_ENV = "PAGETOKEN_CALLBACK_POLL_SECONDS"
+MAX_BACKOFF = 3600.0
+LEASE = 60.0
+TIMEOUT = 10.0
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        log.warning("%s=%r is not a number; using %s", name, raw, default)
+        return default
+
+
+def enqueue(auth: Authority, user_id: str, app_id: str, at: float) -> int | None:
+    """Store the deauthorize callback for a removal; None when the app has no deauthorize URL."""
+    with auth.store.write() as conn:
+        url = conn.execute(select(apps_table.c.deauthorize_url).where(apps_table.c.id == app_id)).scalar()
+        if not url:
+            return None
+        result = conn.execute(insert(deliveries).values(
+            app_id=app_id, user_id=user_id, kind=DEAUTHORIZE, url=url,
+            payload=dumps({"user_id": user_id, "issued_at": int(at)}), status=PENDING, attempts=0,
+            next_attempt_at=at, created_at=auth.now()))
+        pk = result.inserted_primary_key
+    return int(pk[0]) if pk else None
+
+
+def backoff(attempts: int, base: float) -> float:
+    """Seconds to wait after the `attempts`-th failure: base, 2·base, 4·base, … up to an hour."""
+    return float(min(MAX_BACKOFF, base * 2 ** max(0, attempts - 1)))
+
+
+def _claim(auth: Authority, delivery_id: int, now: float) -> bool:
+    with auth.store.write() as conn:
+        taken = conn.execute(update(deliveries).where(
+            (deliveries.c.id == delivery_id) & (deliveries.c.status == PENDING)
+            & (deliveries.c.claimed_until.is_(None) | (deliveries.c.claimed_until < now))
+        ).values(claimed_until=now + LEASE))
+    return taken.rowcount == 1
+
+
+def _finish(auth: Authority, row: Any, error: str | None, base: float, max_attempts: int) -> None:
+    now = auth.now()
+    attempts = row.attempts + 1
+    if error is None:
+        values: dict[str, Any] = {"status": DELIVERED, "delivered_at": now, "last_error": None}
+    else:
+        values = {"status": FAILED if attempts >= max_attempts else PENDING, "last_error": error[:500],
+                  "next_attempt_at": now + backoff(attempts, base)}
+    with auth.store.write() as conn:
+        conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(
+            attempts=attempts, claimed_until=None, **values))
+
+
+def attempt(auth: Authority, row: Any, client: httpx.Client) -> str | None:
+    """POST one delivery; None on a 2xx answer, else what went wrong."""
+    secret = apps.secret(auth, row.app_id)
+    if secret is None:
+        return "the app no longer exists"
+    signed = make_signed_request(loads(row.payload, {}), secret)
+    try:
+        response = client.post(row.url, data={"signed_request": signed})
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}"
+
+
+def deliver_due(auth: Authority, client: httpx.Client, base: float, max_attempts: int) -> int:
+    """Send every delivery that is due now; returns how many were delivered."""
+    now = auth.now()
+    with auth.store.read() as conn:
+        due = list(conn.execute(select(deliveries).where(
+            (deliveries.c.status == PENDING) & (deliveries.c.next_attempt_at <= now)
+            & (deliveries.c.claimed_until.is_(None) | (deliveries.c.claimed_until < now))
+        ).order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(20)))
+    done = 0
+    for row in due:
+        if not _claim(auth, row.id, now):
+            continue
+        error = attempt(auth, row, client)
+        if error is not None:
+            log.info("deauthorize callback %s to app %s failed (attempt %s): %s", row.id, row.app_id,
+                     row.attempts + 1, error)
+        _finish(auth, row, error, base, max_attempts)
+        done += error is None
+    return done
+
+
+def listing(auth: Authority, app_id: str | None = None) -> list[Any]:
+    """Delivery rows (newest first), for operators and tests."""
+    query = select(deliveries).order_by(deliveries.c.id.desc())
+    if app_id is not None:
+        query = query.where(deliveries.c.app_id == app_id)
+    with auth.store.read() as conn:
+        return list(conn.execute(query))
+
+
+class Worker:
+    """The background sender: wakes when a delivery is queued, and every poll interval."""
+
+    def __init__(self, auth: Authority) -> None:
+        self.auth = auth
+        self.base = _env_float(BACKOFF_ENV, 2.0)
+        self.max_attempts = int(_env_float(ATTEMPTS_ENV, 25))
+        self.poll = _env_float(POLL_ENV, 0.5)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def on_app_removed(self, user_id: str, app_id: str, at: float) -> None:
+        if enqueue(self.auth, user_id, app_id, at) is not None:
+            self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="pagetoken-callbacks", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=TIMEOUT + 5)
+            self._thread = None
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=TIMEOUT) as client:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    deliver_due(self.auth, client, self.base, self.max_attempts)
+                except Exception:
+                    log.exception("the callback worker failed a round; it will try again")
+                self._wake.wait(self.poll)
+
+
+_workers: weakref.WeakKeyDictionary[Authority, Worker] = weakref.WeakKeyDictionary()
+
+
+def worker_for(auth: Authority) -> Worker:
+    """The one worker of an authority (listening to `app_removed`)."""
+    worker = _workers.get(auth)
+    if worker is None:
+        worker = _workers[auth] = Worker(auth)
+        auth.on("app_removed", worker.on_app_removed)
+    return worker
+
+
+def install(app: Any) -> None:
+    """Listen to app removals and run the worker for as long as the server runs."""
+    worker = worker_for(app.state.auth)
+    app.state.callbacks = worker
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(starlette_app: Any) -> AsyncIterator[Any]:
+        worker.start()
+        try:
+            async with previous(starlette_app) as state:
+                yield state
+        finally:
+            worker.stop()
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,142 @@
+"""Batch requests: ``POST /`` with ``batch=[{"method", "relative_url", "body"?}, …]`` (at most 50).
+
+Each request runs as its own Graph call, with its own `access_token` (in its relative_url or body)
+or the batch's, through the same checks, rate limits and usage headers. The answer is a JSON array,
+in order, of ``{"code", "headers": [{"name", "value"}], "body": "<json string>"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from pagetoken.authority import inspect
+from pagetoken.core import errors
+
+from .call import Call
+from .http import JSON, GraphEndpoint
+from .params import METHODS, as_bool, strip_version, token_from
+
+log = logging.getLogger("pagetoken.graph.batch")
+
+MAX_REQUESTS = 50
+
+
+def parse(raw: str | None) -> list[dict[str, Any]]:
+    """The batch parameter: a JSON array of request objects."""
+    try:
+        items = json.loads(raw or "")
+    except ValueError as exc:
+        raise errors.bad_param("batch must be a JSON array of requests") from exc
+    if not isinstance(items, list) or not items:
+        raise errors.bad_param("batch must be a non-empty JSON array of requests")
+    if len(items) > MAX_REQUESTS:
+        raise errors.bad_param(f"Too many requests in batch message. Maximum batch size is {MAX_REQUESTS}")
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("relative_url"), str):
+            raise errors.bad_param("each batch request must be an object with a relative_url")
+    return items
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _body(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if isinstance(raw, dict):
+        return {str(k): _text(v) for k, v in raw.items()}
+    if isinstance(raw, str):
+        return dict(parse_qsl(raw, keep_blank_values=True))
+    raise errors.bad_param("a batch request's body must be a form-encoded string or an object")
+
+
+def sub_call(outer: Call, outer_token: str | None, item: dict[str, Any]) -> tuple[Call, str | None]:
+    """One request of the batch as a Call of its own, with the token it runs with."""
+    parts = urlsplit(item["relative_url"].strip())
+    path, version = strip_version("/" + parts.path.lstrip("/"))
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    params.update(_body(item.get("body")))
+    method = str(item.get("method") or "GET").upper()
+    override = params.pop("method", None)
+    method = (override or method).upper()
+    if method == "PUT":
+        method = "POST"
+    if method not in METHODS:
+        raise errors.bad_param(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    if not path:
+        raise errors.bad_param("a batch request needs a relative_url such as me/feed; batches do not nest")
+    token = params.get("access_token") or None
+    if token is None and outer_token:
+        token = outer_token
+        if "appsecret_proof" in outer.params and "appsecret_proof" not in params:
+            params["appsecret_proof"] = outer.params["appsecret_proof"]
+    headers = {str(h.get("name", "")).lower(): str(h.get("value", "")) for h in item.get("headers") or []
+               if isinstance(h, dict)}
+    return Call(outer.auth, method, path, params, outer.base_url, version or outer.version, headers=headers), token
+
+
+def _answer(status: int, body: Any, headers: dict[str, str], with_headers: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": status}
+    if with_headers:
+        out["headers"] = [{"name": "Content-Type", "value": JSON},
+                          *({"name": k, "value": v} for k, v in headers.items())]
+    out["body"] = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return out
+
+
+def _after(endpoint: GraphEndpoint, call: Call) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for hook in endpoint.after:
+        try:
+            headers.update(hook(call))
+        except Exception:
+            log.exception("after-hook failed in a batch")
+    return headers
+
+
+def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run the batch's requests one after another; a failing request does not stop the others."""
+    outer_token = token_from(outer.headers, outer.params)
+    with_headers = as_bool(outer.params.get("include_headers"), "include_headers", True)
+    if outer_token:
+        try:
+            outer.token = inspect.resolve(outer.auth, outer_token)
+        except errors.GraphError:
+            outer.token = None  # each request reports its own token error
+    answers = []
+    for item in items:
+        call: Call | None = None
+        try:
+            call, token = sub_call(outer, outer_token, item)
+            body = endpoint.run(call, token)
+            answers.append(_answer(200, body, _after(endpoint, call), with_headers))
+        except errors.GraphError as exc:
+            extra = _after(endpoint, call) if call is not None else {}
+            answers.append(_answer(exc.status, exc.body(), {**exc.headers, **extra}, with_headers))
+        except Exception:
+            log.exception("unexpected failure in a batch request")
+            failure = errors.unknown_error()
+            answers.append(_answer(failure.status, failure.body(), {}, with_headers))
+    return answers
+
+
+def install(app: Any) -> None:
+    """Answer ``POST /`` with `batch` on the app's Graph endpoint."""
+    endpoint: GraphEndpoint = app.state.graph
+
+    async def handle(call: Call, _request: Request) -> list[dict[str, Any]]:
+        items = parse(call.params.get("batch"))
+        return await run_in_threadpool(run_all, endpoint, call, items)
+
+    endpoint.batch = handle

@@ -1,0 +1,44 @@
+"""The message node: one Messenger message between a Page and a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pagetoken.authority import messages
+from pagetoken.authority.messages import Message
+from pagetoken.core import errors
+from pagetoken.core.permissions import MESSAGING
+
+from ..call import Call
+from ..registry import REGISTRY, USER_OR_PAGE, Field, NodeType, Op
+from . import render
+
+DEFAULTS = ["id", "created_time"]
+
+
+def message_object(msg: Message, known: dict[str, str]) -> dict[str, Any]:
+    return {"id": msg.id, "created_time": render.graph_time(msg.created_at), "message": msg.text,
+            "from": render.actor(msg.from_id, known), "to": {"data": [render.actor(msg.to_id, known)]}}
+
+
+def read_message(call: Call) -> dict[str, Any]:
+    with call.auth.store.read() as conn:
+        msg = messages.message(conn, call.node_id or "")
+        if msg is None:
+            raise errors.object_missing(call.node_id or "")
+        render.check_fields(call, NODE)
+        obj = message_object(msg, render.names(conn, [msg.from_id, msg.to_id]))
+    return render.shape(call, obj, DEFAULTS)
+
+
+NODE = REGISTRY.add(NodeType(
+    name="message",
+    description="A Messenger message between a Page and a person.",
+    fields=(Field("id", default=True), Field("created_time", default=True), Field("message"), Field("from"),
+            Field("to")),
+    page_of=messages.page_of_message,
+    ops=[
+        Op("GET", None, read_message, "Read a message", permissions=("read_page_mailboxes",), task=MESSAGING,
+           tokens=USER_OR_PAGE),
+    ],
+))

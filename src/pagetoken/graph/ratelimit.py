@@ -1,0 +1,172 @@
+"""Rate limits over a sliding window, per app, per user and per Page, and the usage headers.
+
+Every Graph call counts against its app (code 4 past the limit), the person behind its token (17)
+and the Page it touches (32). `X-App-Usage` (every answer) and `X-Page-Usage` (Page calls) carry
+``{"call_count", "total_time", "total_cputime"}`` as integer percentages of the limits. Windows
+read the authority's clock, so tests move time instead of waiting. Counts are per server process.
+
+Settings (env): PAGETOKEN_RATE_WINDOW_SECONDS (3600), PAGETOKEN_RATE_APP_LIMIT (50000),
+PAGETOKEN_RATE_USER_LIMIT (10000), PAGETOKEN_RATE_PAGE_LIMIT (10000), and the time budgets per
+window PAGETOKEN_RATE_TIME_SECONDS / PAGETOKEN_RATE_CPU_SECONDS (600 each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pagetoken.core import errors
+
+from .call import Call
+from .http import GraphEndpoint
+
+APP, USER, PAGE = "app", "user", "page"
+ZERO = {"call_count": 0, "total_time": 0, "total_cputime": 0}
+
+
+@dataclass
+class Limits:
+    window: float = 3600.0
+    app: int = 50000
+    user: int = 10000
+    page: int = 10000
+    time_budget: float = 600.0
+    cpu_budget: float = 600.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if env is None else env
+
+        def read(name: str, default: float) -> float:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            value = float(raw)
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, not {raw}")
+            return value
+
+        return cls(window=read("PAGETOKEN_RATE_WINDOW_SECONDS", 3600.0),
+                   app=int(read("PAGETOKEN_RATE_APP_LIMIT", 50000)),
+                   user=int(read("PAGETOKEN_RATE_USER_LIMIT", 10000)),
+                   page=int(read("PAGETOKEN_RATE_PAGE_LIMIT", 10000)),
+                   time_budget=read("PAGETOKEN_RATE_TIME_SECONDS", 600.0),
+                   cpu_budget=read("PAGETOKEN_RATE_CPU_SECONDS", 600.0))
+
+    def calls_for(self, scope: str) -> int:
+        return {APP: self.app, USER: self.user, PAGE: self.page}[scope]
+
+
+@dataclass
+class Window:
+    """The calls of one app, user or Page in the window: [time, wall seconds, CPU seconds] each."""
+
+    entries: deque[list[float]] = field(default_factory=deque)
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def prune(self, since: float) -> None:
+        while self.entries and self.entries[0][0] <= since:
+            _, wall, cpu = self.entries.popleft()
+            self.wall -= wall
+            self.cpu -= cpu
+
+
+class RateLimiter:
+    """Sliding windows keyed by ``(scope, id)``, safe to share between threads."""
+
+    def __init__(self, clock: Callable[[], float], limits: Limits | None = None) -> None:
+        self.clock = clock
+        self.limits = limits or Limits.from_env()
+        self._windows: dict[tuple[str, str], Window] = {}
+        self._pending: dict[int, list[tuple[Window, list[float]]]] = {}
+        self._lock = threading.Lock()
+
+    def _window(self, key: tuple[str, str], now: float) -> Window:
+        win = self._windows.get(key)
+        if win is None:
+            win = self._windows[key] = Window()
+        win.prune(now - self.limits.window)
+        return win
+
+    def _over(self, scope: str, win: Window) -> bool:
+        lim = self.limits
+        return (len(win.entries) >= lim.calls_for(scope) or win.wall >= lim.time_budget
+                or win.cpu >= lim.cpu_budget)
+
+    def admit(self, call: Call) -> None:
+        """Count the call, or refuse it (4 / 17 / 32) when its app, user or Page is over the limit."""
+        tok = call.token
+        if tok is None:
+            return
+        keys = [(APP, tok.app_id)]
+        if tok.user_id:
+            keys.append((USER, tok.user_id))
+        keys.extend((PAGE, p) for p in sorted(call.page_ids))
+        now = self.clock()
+        with self._lock:
+            windows = [(key, self._window(key, now)) for key in keys]
+            for (scope, _), win in windows:
+                if self._over(scope, win):
+                    raise {APP: errors.app_rate_limited, USER: errors.user_rate_limited,
+                           PAGE: errors.page_rate_limited}[scope]()
+            recorded = []
+            for _, win in windows:
+                entry = [now, 0.0, 0.0]
+                win.entries.append(entry)
+                recorded.append((win, entry))
+            self._pending[id(call)] = recorded
+
+    def charge(self, call: Call, wall: float, cpu: float) -> None:
+        """Add the time the call took to every window that counted it."""
+        with self._lock:
+            for win, entry in self._pending.pop(id(call), []):
+                entry[1], entry[2] = wall, cpu
+                win.wall += wall
+                win.cpu += cpu
+
+    def usage(self, scope: str, ident: str) -> dict[str, int]:
+        """Integer percentages of the limits used in the window."""
+        lim = self.limits
+        with self._lock:
+            win = self._window((scope, ident), self.clock())
+            count, wall, cpu = len(win.entries), win.wall, win.cpu
+
+        def pct(used: float, limit: float) -> int:
+            return max(0, min(100, int(used * 100 // limit)))
+
+        return {"call_count": pct(count, lim.calls_for(scope)), "total_time": pct(wall, lim.time_budget),
+                "total_cputime": pct(cpu, lim.cpu_budget)}
+
+    def headers(self, call: Call) -> dict[str, str]:
+        app_usage = self.usage(APP, call.token.app_id) if call.token is not None else ZERO
+        out = {"X-App-Usage": json.dumps(app_usage, separators=(",", ":"))}
+        if call.page_ids:
+            page_usage = self.usage(PAGE, sorted(call.page_ids)[0])
+            out["X-Page-Usage"] = json.dumps(page_usage, separators=(",", ":"))
+        return out
+
+
+def install(app: Any) -> None:
+    """Count every Graph call and add the usage headers to every Graph answer."""
+    endpoint: GraphEndpoint = app.state.graph
+    limiter = RateLimiter(endpoint.auth.now)
+    app.state.ratelimit = limiter
+    endpoint.before.append(limiter.admit)
+    endpoint.after.append(limiter.headers)
+    untimed = endpoint.run
+
+    def timed(call: Call, raw_token: str | None) -> Any:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return untimed(call, raw_token)
+        finally:
+            limiter.charge(call, time.perf_counter() - wall, time.thread_time() - cpu)
+
+    endpoint.run = timed  # type: ignore[method-assign]

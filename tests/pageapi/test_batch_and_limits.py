@@ -1,0 +1,127 @@
+"""Batch requests (SPEC §2) and rate limits with their usage headers (SPEC §3, §6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from pagetoken.graph.ratelimit import Limits, RateLimiter
+from tests.support.servers import ThreadServer
+
+from .helpers import EVERYTHING, Scene, scene
+
+USAGE_KEYS = {"call_count", "total_time", "total_cputime"}
+
+
+def _batch(srv: ThreadServer, requests: list[dict[str, object]], **params: str) -> httpx.Response:
+    return httpx.post(srv.url + "/v25.0/", data={"batch": json.dumps(requests), **params}, timeout=10)
+
+
+def test_batch_answers_in_order_with_its_own_or_the_batch_token(module_server: ThreadServer) -> None:
+    srv, s = module_server, scene(module_server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    basic = s.page_token(s.owner_id, EVERYTHING.split(","), long_lived=False)
+    r = _batch(srv, [
+        {"method": "POST", "relative_url": f"{s.page_id}/feed", "body": "message=from+a+batch"},
+        {"method": "GET", "relative_url": f"v25.0/{s.page_id}/feed?fields=message"},
+        {"method": "POST", "relative_url": f"{s.page_id}/feed", "body": f"message=basic&access_token={basic}"},
+        {"method": "GET", "relative_url": "nonexistent_thing"},
+        {"method": "GET", "relative_url": "me", "body": {"fields": "id,name"}},
+    ], access_token=token)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    answers = r.json()
+    assert [a["code"] for a in answers] == [200, 200, 400, 400, 200]
+    for a in answers:
+        assert isinstance(a["body"], str)
+        names = {h["name"] for h in a["headers"]}
+        assert {"Content-Type", "X-App-Usage"} <= names
+    post_id = json.loads(answers[0]["body"])["id"]
+    assert json.loads(answers[1]["body"])["data"][0] == {"id": post_id, "message": "from a batch"}
+    assert json.loads(answers[2]["body"])["error"]["code"] == 200  # its own (basic) token
+    assert json.loads(answers[3]["body"])["error"]["code"] == 100
+    assert json.loads(answers[4]["body"])["id"] == s.page_id
+
+
+def test_batch_limits_and_errors(module_server: ThreadServer) -> None:
+    srv, s = module_server, scene(module_server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    too_many = _batch(srv, [{"method": "GET", "relative_url": "me"}] * 51, access_token=token)
+    assert too_many.status_code == 400 and too_many.json()["error"]["code"] == 100
+    assert httpx.post(srv.url + "/", data={"batch": "not json"}, timeout=10).json()["error"]["code"] == 100
+    fifty = _batch(srv, [{"method": "GET", "relative_url": "me"}] * 50, access_token=token)
+    assert len(fifty.json()) == 50
+    no_token = _batch(srv, [{"method": "GET", "relative_url": "me"}])
+    assert json.loads(no_token.json()[0]["body"])["error"]["code"] == 2500
+    bare = _batch(srv, [{"method": "DELETE", "relative_url": f"{s.post()}"}], access_token=token,
+                  include_headers="false")
+    assert bare.json() == [{"code": 200, "body": '{"success":true}'}]
+
+
+@pytest.fixture
+def limited(server: ThreadServer) -> Iterator[tuple[ThreadServer, RateLimiter, Scene]]:
+    limiter: RateLimiter = server.app.state.ratelimit
+    limiter.limits = Limits(window=60, app=1000, user=1000, page=1000)
+    yield server, limiter, scene(server.auth)
+
+
+def test_usage_headers_on_every_answer(limited: tuple[ThreadServer, RateLimiter, Scene]) -> None:
+    srv, limiter, s = limited
+    limiter.limits = Limits(window=60, app=10, user=1000, page=4)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    r = srv.get(f"/{s.page_id}/feed", access_token=token)
+    app_usage = json.loads(r.headers["x-app-usage"])
+    page_usage = json.loads(r.headers["x-page-usage"])
+    assert set(app_usage) == USAGE_KEYS and set(page_usage) == USAGE_KEYS
+    assert app_usage["call_count"] == 10 and page_usage["call_count"] == 25
+    assert all(isinstance(v, int) for v in (*app_usage.values(), *page_usage.values()))
+    bad = srv.get("/me", access_token="EAAnonsense")
+    assert json.loads(bad.headers["x-app-usage"]) == {"call_count": 0, "total_time": 0, "total_cputime": 0}
+    me = srv.get("/me", access_token=s.user_token(s.owner_id, ["pages_show_list"]))
+    assert "x-app-usage" in me.headers and "x-page-usage" not in me.headers
+
+
+def test_page_limit_is_32_and_the_window_slides(limited: tuple[ThreadServer, RateLimiter, Scene]) -> None:
+    srv, limiter, s = limited
+    limiter.limits = Limits(window=60, app=1000, user=1000, page=3)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    for _ in range(3):
+        assert srv.get(f"/{s.page_id}/feed", access_token=token).status_code == 200
+    r = srv.get(f"/{s.page_id}/feed", access_token=token)
+    e = r.json()["error"]
+    assert (e["code"], e["is_transient"]) == (32, True) and e["message"].startswith("(#32) ")
+    assert json.loads(r.headers["x-page-usage"])["call_count"] == 100
+    srv.clock.advance(61)
+    assert srv.get(f"/{s.page_id}/feed", access_token=token).status_code == 200
+
+
+def test_app_limit_is_4_and_user_limit_is_17(limited: tuple[ThreadServer, RateLimiter, Scene]) -> None:
+    srv, limiter, s = limited
+    user_token = s.user_token(s.owner_id, ["pages_show_list"])
+    limiter.limits = Limits(window=60, app=1000, user=2, page=1000)
+    srv.get("/me", access_token=user_token)
+    srv.get("/me", access_token=user_token)
+    assert srv.get("/me", access_token=user_token).json()["error"]["code"] == 17
+    limiter.limits = Limits(window=60, app=2, user=1000, page=1000)
+    e = srv.get("/me", access_token=user_token).json()["error"]
+    assert e["code"] == 4 and e["message"] == "(#4) Application request limit reached"
+    srv.clock.advance(120)
+    assert srv.get("/me", access_token=user_token).status_code == 200
+
+
+def test_batch_requests_count_one_by_one(limited: tuple[ThreadServer, RateLimiter, Scene]) -> None:
+    srv, limiter, s = limited
+    limiter.limits = Limits(window=60, app=1000, user=1000, page=2)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    answers = _batch(srv, [{"method": "GET", "relative_url": f"{s.page_id}/feed"}] * 3, access_token=token).json()
+    assert [json.loads(a["body"]).get("error", {}).get("code") for a in answers] == [None, None, 32]
+
+
+def test_limits_from_env() -> None:
+    limits = Limits.from_env({"PAGETOKEN_RATE_WINDOW_SECONDS": "10", "PAGETOKEN_RATE_APP_LIMIT": "5",
+                              "PAGETOKEN_RATE_USER_LIMIT": "3", "PAGETOKEN_RATE_PAGE_LIMIT": "2"})
+    assert (limits.window, limits.app, limits.user, limits.page) == (10, 5, 3, 2)
+    with pytest.raises(ValueError):
+        Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "-1"})

@@ -1,0 +1,163 @@
+"""Deauthorize callbacks (SPEC §7): a loopback receiver checks every signed_request it gets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from pagetoken.authority import apps, callbacks
+from pagetoken.authority.context import Authority
+from pagetoken.core.clock import ManualClock
+from pagetoken.core.keyring import KeyRing, new_key
+from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.core.proof import parse_signed_request
+from pagetoken.store.store import Store
+from tests.support.servers import ThreadServer
+
+from .helpers import Scene, scene
+
+
+class Receiver:
+    """An app's deauthorize endpoint on 127.0.0.1: answers `status`, keeps what it was sent."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.delay = 0.0
+        self.received: list[str] = []
+        self.attempts = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", "0"))
+                form = parse_qs(self.rfile.read(length).decode())
+                receiver.attempts += 1
+                time.sleep(receiver.delay)
+                if receiver.status == 200:
+                    receiver.received.extend(form.get("signed_request", []))
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/deauthorize"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for the callback worker")
+
+
+def _remove_app(srv: ThreadServer, s: Scene) -> float:
+    """The user removes the app; returns how long the revocation took."""
+    token = s.user_token(s.owner_id, ["pages_show_list"])
+    started = time.monotonic()
+    r = srv.delete(f"/{s.owner_id}/permissions", access_token=token)
+    assert r.json() == {"success": True}
+    assert srv.get("/me", access_token=token).json()["error"]["error_subcode"] == 458
+    return time.monotonic() - started
+
+
+def _check(signed: str, secret: str, user_id: str) -> dict[str, Any]:
+    payload = parse_signed_request(signed, secret)
+    assert payload is not None, "the signature does not verify"
+    assert payload["algorithm"] == "HMAC-SHA256" and payload["user_id"] == user_id
+    assert isinstance(payload["issued_at"], int)
+    return payload
+
+
+def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadServer, receiver: Receiver) -> None:
+    s = scene(server.auth)
+    apps.configure(s.auth, s.app_id, deauthorize_url=receiver.url)
+    receiver.status = 500
+    _remove_app(server, s)
+    wait_for(lambda: receiver.attempts == 1)
+    wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].attempts == 1)
+    row = callbacks.listing(s.auth, s.app_id)[0]
+    assert row.status == "pending" and row.last_error == "HTTP 500"
+    assert row.next_attempt_at == pytest.approx(server.clock.now() + 2.0)
+    time.sleep(0.6)
+    assert receiver.attempts == 1  # not before its time: the clock has not moved
+    server.clock.advance(2.0)
+    wait_for(lambda: receiver.attempts == 2)
+    wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].attempts == 2)
+    assert callbacks.listing(s.auth, s.app_id)[0].next_attempt_at == pytest.approx(server.clock.now() + 4.0)
+    receiver.status = 200
+    server.clock.advance(4.0)
+    wait_for(lambda: len(receiver.received) == 1)
+    _check(receiver.received[0], s.secret, s.owner_id)
+    wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].status == "delivered")
+
+
+def test_a_slow_receiver_never_blocks_the_revocation(server: ThreadServer, receiver: Receiver) -> None:
+    s = scene(server.auth)
+    apps.configure(s.auth, s.app_id, deauthorize_url=receiver.url)
+    receiver.delay = 1.5
+    assert _remove_app(server, s) < 1.0
+    wait_for(lambda: len(receiver.received) == 1)
+
+
+def test_no_deauthorize_url_no_delivery(server: ThreadServer) -> None:
+    s = scene(server.auth)
+    _remove_app(server, s)
+    assert callbacks.listing(s.auth, s.app_id) == []
+
+
+def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver) -> None:
+    url, key, clock = f"sqlite:///{tmp_path / 'pagetoken.db'}", new_key(), ManualClock(1_800_000_000.0)
+    first = Authority(Store.open(url), KeyRing([key]), clock, Lifetimes())
+    srv = ThreadServer(first, clock).start()
+    s = scene(first)
+    apps.configure(first, s.app_id, deauthorize_url=receiver.url)
+    receiver.status = 503
+    _remove_app(srv, s)
+    wait_for(lambda: receiver.attempts >= 1)
+    wait_for(lambda: callbacks.listing(first, s.app_id)[0].attempts >= 1)
+    srv.stop()
+    first.close()
+    assert receiver.received == []
+
+    receiver.status = 200
+    clock.advance(60)
+    second = Authority(Store.open(url), KeyRing([key]), clock, Lifetimes())
+    again = ThreadServer(second, clock).start()
+    try:
+        wait_for(lambda: len(receiver.received) == 1)
+        _check(receiver.received[0], s.secret, s.owner_id)
+        wait_for(lambda: callbacks.listing(second, s.app_id)[0].status == "delivered")
+    finally:
+        again.stop()
+        second.close()
+
+
+def test_backoff_doubles_up_to_an_hour() -> None:
+    assert [callbacks.backoff(n, 2.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
+    assert callbacks.backoff(40, 2.0) == 3600.0
