@@ -254,3 +254,15 @@ def test_database_holds_no_token_and_no_secret(auth: Authority) -> None:
             dump += [repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {table}"))]
     blob = "\n".join(dump)
     assert s.user_token not in blob and s.secret not in blob
+
+
+def test_removal_stores_its_callback_in_the_same_transaction(auth: Authority) -> None:
+    from pagetoken.authority import callbacks
+
+    s = scene(auth)
+    apps.configure(auth, s.app.id, deauthorize_url="https://app.example/deauth")
+    grants.remove_app(auth, s.user_id, s.app.id)  # no server, no worker: the row must be there already
+    rows = callbacks.listing(auth, s.app.id)
+    assert [(r.user_id, r.status, r.url) for r in rows] == [(s.user_id, "pending", "https://app.example/deauth")]
+    grants.remove_app(auth, s.user_id, s.app.id)  # removing again sends nothing new
+    assert len(callbacks.listing(auth, s.app.id)) == 1

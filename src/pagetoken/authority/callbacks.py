@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from pagetoken.core.proof import make_signed_request
 from pagetoken.store.db import dumps, loads
@@ -52,17 +52,17 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
-def enqueue(auth: Authority, user_id: str, app_id: str, at: float) -> int | None:
-    """Store the deauthorize callback for a removal; None when the app has no deauthorize URL."""
-    with auth.store.write() as conn:
-        url = conn.execute(select(apps_table.c.deauthorize_url).where(apps_table.c.id == app_id)).scalar()
-        if not url:
-            return None
-        result = conn.execute(insert(deliveries).values(
-            app_id=app_id, user_id=user_id, kind=DEAUTHORIZE, url=url,
-            payload=dumps({"user_id": user_id, "issued_at": int(at)}), status=PENDING, attempts=0,
-            next_attempt_at=at, created_at=auth.now()))
-        pk = result.inserted_primary_key
+def enqueue(conn: Connection, user_id: str, app_id: str, at: float) -> int | None:
+    """Store the deauthorize callback for a removal, in the removal's own transaction (so a crash
+    loses neither); None when the app has no deauthorize URL."""
+    url = conn.execute(select(apps_table.c.deauthorize_url).where(apps_table.c.id == app_id)).scalar()
+    if not url:
+        return None
+    result = conn.execute(insert(deliveries).values(
+        app_id=app_id, user_id=user_id, kind=DEAUTHORIZE, url=url,
+        payload=dumps({"user_id": user_id, "issued_at": int(at)}), status=PENDING, attempts=0,
+        next_attempt_at=at, created_at=at))
+    pk = result.inserted_primary_key
     return int(pk[0]) if pk else None
 
 
@@ -150,9 +150,8 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def on_app_removed(self, user_id: str, app_id: str, at: float) -> None:
-        if enqueue(self.auth, user_id, app_id, at) is not None:
-            self._wake.set()
+    def on_app_removed(self, **_event: Any) -> None:
+        self._wake.set()  # the delivery row is already stored; send it now rather than at the next poll
 
     def wake(self) -> None:
         self._wake.set()
@@ -186,7 +185,7 @@ _workers: weakref.WeakKeyDictionary[Authority, Worker] = weakref.WeakKeyDictiona
 
 
 def worker_for(auth: Authority) -> Worker:
-    """The one worker of an authority (listening to `app_removed`)."""
+    """The one worker of an authority (woken by `app_removed`)."""
     worker = _workers.get(auth)
     if worker is None:
         worker = _workers[auth] = Worker(auth)

@@ -13,7 +13,7 @@ from pagetoken.core.permissions import CATALOG, LEGACY, MANAGE, PAGE_PERMISSIONS
 from pagetoken.store.db import dumps, loads
 from pagetoken.store.tables import authorizations, grants, page_roles, tokens
 
-from . import revoke
+from . import callbacks, revoke
 from .context import Authority
 
 GRANTED = "granted"
@@ -123,6 +123,8 @@ def remove_app(auth: Authority, user_id: str, app_id: str) -> bool:
             ).values(removed_at=now))
         ids = revoke.revoke_where(conn, now, revoke.APP_REMOVED,
                                   (tokens.c.user_id == user_id) & (tokens.c.app_id == app_id))
+        if auth_row is not None and auth_row.removed_at is None:
+            callbacks.enqueue(conn, user_id, app_id, now)
     auth.emit("tokens_revoked", token_ids=ids)
     if auth_row is not None and auth_row.removed_at is None:
         auth.emit("app_removed", user_id=user_id, app_id=app_id, at=now)
