@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.permissions import CATALOG, LEGACY, MANAGE, PAGE_PERMISSIONS
@@ -61,10 +61,12 @@ def _grant(row: Any) -> Grant:
     return Grant(row.permission, row.status, None if targets is None else tuple(targets))
 
 
+_LIST = (select(grants).where((grants.c.user_id == bindparam("user_id")) & (grants.c.app_id == bindparam("app_id")))
+         .order_by(grants.c.permission))
+
+
 def list_grants(conn: Connection, user_id: str, app_id: str) -> list[Grant]:
-    rows = conn.execute(select(grants).where((grants.c.user_id == user_id) & (grants.c.app_id == app_id))
-                        .order_by(grants.c.permission))
-    return [_grant(r) for r in rows]
+    return [_grant(r) for r in conn.execute(_LIST, {"user_id": user_id, "app_id": app_id})]
 
 
 def granted(conn: Connection, user_id: str, app_id: str, page_id: str | None = None) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.permissions import TASKS, normalise_tasks
@@ -69,9 +69,12 @@ def update_fields(auth: Authority, page_id: str, values: dict[str, str]) -> Page
     return require(auth, page_id)
 
 
+_TASKS = select(page_roles.c.tasks).where(
+    (page_roles.c.page_id == bindparam("page_id")) & (page_roles.c.user_id == bindparam("user_id")))
+
+
 def tasks_of(conn: Connection, page_id: str, user_id: str) -> list[str]:
-    raw = conn.execute(select(page_roles.c.tasks).where(
-        (page_roles.c.page_id == page_id) & (page_roles.c.user_id == user_id))).scalar()
+    raw = conn.execute(_TASKS, {"page_id": page_id, "user_id": user_id}).scalar()
     return list(loads(raw, []))
 
 

@@ -37,6 +37,7 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     page_ids: set[str] = field(default_factory=set)  # Pages touched, for X-Page-Usage
     hooks: list[Callable[[Call], None]] = field(default_factory=list)  # rate limits and the like
+    _scopes: dict[str | None, list[str]] = field(default_factory=dict, repr=False)  # per Page, for this call
 
     # ---- parameters ----
 
@@ -82,15 +83,20 @@ class Call:
         return self.token
 
     def scopes_for(self, conn: Connection, page_id: str | None) -> list[str]:
-        """The permissions the token may use now, for a Page when `page_id` is given."""
+        """The permissions the token may use now, for a Page when `page_id` is given (read once a call)."""
         tok = self.require_token()
+        if page_id in self._scopes:
+            return self._scopes[page_id]
         if tok.kind == APP:
-            return []
-        if tok.kind == PAGE or page_id is None:
-            return inspect.effective_scopes(conn, tok)
-        assert tok.user_id is not None
-        now = set(grants.granted(conn, tok.user_id, tok.app_id, page_id))
-        return [s for s in tok.scopes if s in now]
+            found: list[str] = []
+        elif tok.kind == PAGE or page_id is None:
+            found = inspect.effective_scopes(conn, tok)
+        else:
+            assert tok.user_id is not None
+            now = set(grants.granted(conn, tok.user_id, tok.app_id, page_id))
+            found = [s for s in tok.scopes if s in now]
+        self._scopes[page_id] = found
+        return found
 
     def tasks_on(self, conn: Connection, page_id: str) -> list[str]:
         """The tasks behind the token on a Page: the user's, or MANAGE for a Page that granted the app."""

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 
 from . import db
 from .tables import nodes
@@ -58,5 +58,8 @@ def add_node(conn: Connection, node_type: str, now: float, node_id: str | None =
     raise RuntimeError("could not allocate an object ID")
 
 
+_NODE_TYPE = select(nodes.c.type).where(nodes.c.id == bindparam("node_id"))
+
+
 def node_type(conn: Connection, node_id: str) -> str | None:
-    return conn.execute(select(nodes.c.type).where(nodes.c.id == node_id)).scalar()
+    return conn.execute(_NODE_TYPE, {"node_id": node_id}).scalar()
