@@ -1,0 +1,59 @@
+"""The app's side of pagetoken: a Graph API client, a vault that keeps tokens sealed, and rotation.
+
+Works against pagetoken or the real Graph API alike (only the base URL differs)::
+
+    from pagetoken.client import GraphClient, Rotator, Vault
+
+    with GraphClient(app_id=APP_ID, app_secret=APP_SECRET, version="v25.0") as graph:
+        vault = Vault("sqlite:///tokens.db")          # key from PAGETOKEN_VAULT_KEY or ./pagetoken-vault.key
+        vault.put("me", token, graph.debug_token(token))
+        Rotator(vault, graph).rotate_due()
+"""
+
+from __future__ import annotations
+
+from pagetoken.core.redact import RedactingFilter, redact, structlog_processor
+
+from .exceptions import (
+    ClientError,
+    GraphError,
+    InvalidParameter,
+    LeaseLost,
+    NetworkError,
+    ObjectNotFound,
+    PermissionDenied,
+    ProofError,
+    RateLimited,
+    TokenError,
+    TokenExpired,
+    TokenInvalidated,
+    TokenNotFound,
+    TransientError,
+    UnexpectedResponse,
+    UnsupportedRequest,
+    VaultError,
+    VaultKeyError,
+    VaultTampered,
+    parse_error,
+)
+from .graph import DEFAULT_BASE_URL, AsyncGraphClient, GraphClient
+from .keys import EnvKeys, FileKeys, KeySource, OSKeyringKeys, StaticKeys, default_source
+from .models import ExchangedToken, PageToken, TokenInfo
+from .notify import Notifier, sign, verify_signature
+from .records import TokenRecord
+from .retry import RetryPolicy
+from .rotation import Outcome, Rotator, margin_for
+from .usage import Usage, parse_usage
+from .vault import Vault
+
+__all__ = [
+    "GraphClient", "AsyncGraphClient", "DEFAULT_BASE_URL", "RetryPolicy", "Usage", "parse_usage",
+    "TokenInfo", "ExchangedToken", "PageToken",
+    "Vault", "TokenRecord", "KeySource", "EnvKeys", "FileKeys", "OSKeyringKeys", "StaticKeys", "default_source",
+    "Rotator", "Outcome", "margin_for", "Notifier", "sign", "verify_signature",
+    "RedactingFilter", "redact", "structlog_processor",
+    "ClientError", "GraphError", "TokenError", "TokenExpired", "TokenInvalidated", "PermissionDenied",
+    "RateLimited", "InvalidParameter", "ObjectNotFound", "ProofError", "UnsupportedRequest", "TransientError",
+    "NetworkError", "UnexpectedResponse", "VaultError", "VaultKeyError", "VaultTampered", "TokenNotFound",
+    "LeaseLost", "parse_error",
+]

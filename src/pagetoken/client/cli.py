@@ -1,0 +1,402 @@
+"""`pagetoken vault …`: add, list, show, rotate, revoke, watch, rekey and export the vault's tokens.
+
+Mounted by the main CLI as ``app.add_typer(vault_app, name="vault")``; also runs on its own as
+``python -m pagetoken.client.cli``. Tokens are printed only by ``show --reveal``; every command that
+prints data takes ``--json``; every error is one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
+
+try:  # typer >= 0.26 carries its own copy of click
+    from typer._click.core import Context
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click import Context, UsageError  # type: ignore[assignment]
+
+from pagetoken.core.keyring import encode_key
+from pagetoken.core.keyring import new_key as make_key
+from pagetoken.core.redact import redact
+from pagetoken.core.tokens import fingerprint
+
+from .exceptions import ClientError, GraphError
+from .graph import DEFAULT_BASE_URL, GraphClient
+from .keys import EnvKeys, default_source
+from .notify import Notifier
+from .records import REVOKED, USER, TokenRecord
+from .rotation import Outcome, Rotator
+from .vault import DEFAULT_URL, Vault
+
+__all__ = ["vault_app"]
+
+
+def _one_line(parse: Callable[[Context, list[str]], list[str]], ctx: Context, args: list[str]) -> list[str]:
+    """Bad arguments: one line on stderr and exit code 2, not Click's usage block."""
+    try:
+        return parse(ctx, args)
+    except UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        raise typer.Exit(2) from None
+
+
+class _Command(TyperCommand):
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        return _one_line(super().parse_args, ctx, args)
+
+
+class _Group(TyperGroup):
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        return _one_line(super().parse_args, ctx, args)
+
+
+vault_app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                        help="The client-side vault: an app's tokens sealed at rest and rotated before expiry.")
+out = Console()
+err = Console(stderr=True)
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@dataclass
+class Settings:
+    vault: str = DEFAULT_URL
+    graph_url: str = DEFAULT_BASE_URL
+    graph_version: str | None = None
+    app_id: str | None = None
+    app_secret: str | None = None
+    key_file: str | None = None
+    os_keyring: bool = False
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+SETTINGS = Settings()
+
+
+@vault_app.callback()
+def vault_options(
+    vault: str = typer.Option(DEFAULT_URL, "--vault", envvar="PAGETOKEN_VAULT",
+                              help="sqlite:///PATH or postgresql://… holding the vault."),
+    graph_url: str = typer.Option(DEFAULT_BASE_URL, "--graph-url", envvar="PAGETOKEN_GRAPH_URL",
+                                  help="The Graph API: pagetoken's URL, or the real one."),
+    graph_version: str | None = typer.Option(None, "--graph-version", envvar="PAGETOKEN_GRAPH_VERSION",
+                                             help="A version prefix such as v25.0 (none by default)."),
+    app_id: str | None = typer.Option(None, "--app-id", envvar="PAGETOKEN_APP_ID", help="The app's ID."),
+    app_secret: str | None = typer.Option(None, "--app-secret", envvar="PAGETOKEN_APP_SECRET",
+                                          help="The app's secret (for debug_token, exchanges and proofs)."),
+    key_file: str | None = typer.Option(None, "--key-file", envvar="PAGETOKEN_VAULT_KEY_FILE",
+                                        help="The vault's 0600 key file (else $PAGETOKEN_VAULT_KEY, else "
+                                             "./pagetoken-vault.key)."),
+    os_keyring: bool = typer.Option(False, "--os-keyring", help="Keep the vault's key in the OS keyring."),
+    webhook_url: str | None = typer.Option(None, "--webhook-url", envvar="PAGETOKEN_WEBHOOK_URL",
+                                           help="POST a signed JSON report here when a token needs the user."),
+    webhook_secret: str | None = typer.Option(None, "--webhook-secret", envvar="PAGETOKEN_WEBHOOK_SECRET",
+                                              help="Signs webhook bodies (X-Pagetoken-Signature: sha256=…)."),
+) -> None:
+    """Options shared by every vault command."""
+    global SETTINGS
+    SETTINGS = Settings(vault, graph_url, graph_version, app_id, app_secret, key_file, os_keyring, webhook_url,
+                        webhook_secret)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {redact(message.splitlines()[0] if message else 'failed')}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, ValueError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{type(exc).__name__}: {exc}")
+
+
+@contextmanager
+def opened() -> Iterator[Vault]:
+    with _errors():
+        source = default_source(SETTINGS.key_file, SETTINGS.os_keyring)
+        try:
+            vault = Vault(SETTINGS.vault, source)
+        except ClientError:
+            raise
+        except Exception as exc:
+            fail(f"cannot open the vault: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        try:
+            yield vault
+        finally:
+            vault.close()
+
+
+@contextmanager
+def graph() -> Iterator[GraphClient]:
+    if not (SETTINGS.app_id and SETTINGS.app_secret):
+        fail("this command needs the app: --app-id and --app-secret (or PAGETOKEN_APP_ID / PAGETOKEN_APP_SECRET)")
+    with GraphClient(SETTINGS.graph_url, SETTINGS.graph_version, app_id=SETTINGS.app_id,
+                     app_secret=SETTINGS.app_secret) as client:
+        yield client
+
+
+def _rotator(vault: Vault, client: GraphClient) -> Rotator:
+    notifier = Notifier(SETTINGS.webhook_url, SETTINGS.webhook_secret)
+    return Rotator(vault, client, notifier=notifier)
+
+
+def _expires_in(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    if seconds <= 0:
+        return "expired"
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m {rest % 60}s"
+
+
+def _table(records: list[TokenRecord], now: float) -> Table:
+    table = Table("name", "kind", "Page", "scopes", "expires in", "status")
+    style = {"active": "green", "needs_reauth": "bold red", "error": "yellow", "expired": "red", "revoked": "dim"}
+    for r in records:
+        table.add_row(r.name, r.kind, r.page_id or "", ", ".join(r.scopes), _expires_in(r.expires_in(now)),
+                      f"[{style.get(r.status, '')}]{r.status}[/]")
+    return table
+
+
+def _emit(data: Any, as_json: bool, table: Callable[[], Table]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        out.print(table())
+
+
+def _read_token(value: str) -> str:
+    return sys.stdin.readline().strip() if value == "-" else value.strip()
+
+
+@vault_app.command("add", cls=_Command)
+def add(name: str = typer.Argument(..., help="The name to keep the token under."),
+        token: str | None = typer.Option(None, "--token", help="The token to store ('-' reads it from stdin)."),
+        exchange_from: str | None = typer.Option(None, "--exchange-from",
+                                                 help="A short-lived user token: exchange it for a long-lived "
+                                                      "one and store that ('-' reads stdin)."),
+        pages: bool = typer.Option(False, "--pages", help="Also derive and store a Page token for each Page."),
+        as_json: bool = JsonOpt) -> None:
+    """Store a token with its metadata from debug_token."""
+    if (token is None) == (exchange_from is None):
+        fail("give exactly one of --token and --exchange-from", 2)
+    with opened() as vault, graph() as client, _errors():
+        value = _read_token(token or exchange_from or "")
+        if exchange_from is not None:
+            value = client.exchange_long_lived(value).access_token
+        info = client.debug_token(value)
+        if not info.is_valid:
+            fail(f"the token is not valid: {info.error or 'debug_token says so'}")
+        stored = [vault.put(name, value, info)]
+        if pages:
+            if stored[0].kind != USER:
+                fail("--pages needs a user token")
+            for page in client.page_tokens(value):
+                stored.append(vault.put(f"{name}:{page.page_id}", page.access_token,
+                                        client.debug_token(page.access_token), parent=name))
+        now = vault.now()
+    _emit([r.as_dict(now) for r in stored], as_json, lambda: _table(stored, now))
+
+
+@vault_app.command("list", cls=_Command)
+def list_(kind: str | None = typer.Option(None, "--kind", help="Only USER, PAGE or APP tokens."),
+          status: str | None = typer.Option(None, "--status", help="Only tokens with this status."),
+          as_json: bool = JsonOpt) -> None:
+    """List the tokens: name, kind, Page, scopes, expiry and status (never the tokens)."""
+    with opened() as vault, _errors():
+        records = vault.list(kind, status)
+        now = vault.now()
+    _emit([r.as_dict(now) for r in records], as_json, lambda: _table(records, now))
+
+
+@vault_app.command("show", cls=_Command)
+def show(name: str = typer.Argument(..., help="The token's name."),
+         reveal: bool = typer.Option(False, "--reveal", help="Print the token itself too."),
+         as_json: bool = JsonOpt) -> None:
+    """Show one token's metadata; the token only with --reveal."""
+    with opened() as vault, _errors():
+        record = vault.get(name)
+        token = vault.token(name)
+        data = record.as_dict(vault.now())
+        data["fingerprint"] = fingerprint(token)
+        if reveal:
+            data["token"] = token
+
+    def table() -> Table:
+        t = Table("field", "value")
+        for key, value in data.items():
+            t.add_row(key, ", ".join(value) if isinstance(value, list) else "" if value is None else str(value))
+        return t
+
+    _emit(data, as_json, table)
+
+
+def _run_rotation(rotator: Rotator, names: list[str] | None, force: bool, stop: threading.Event | None,
+                  quiet: bool) -> list[Outcome]:
+    if force:
+        rows = [r for r in rotator.vault.list() if r.kind != "APP" and r.status in ("active", "error")]
+        picked = {r.name for r in rows if not names or r.name in names}
+        todo = [r.name for r in rows if r.name in picked and not (r.parent and r.parent in picked)]
+    else:
+        todo = [r.name for r in rotator.due() if not names or r.name in names]
+    results: list[Outcome] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet) as progress:
+        task = progress.add_task("rotating", total=len(todo))
+        for name in todo:
+            if stop is not None and stop.is_set():
+                break
+            progress.update(task, description=f"rotating {name}")
+            results.append(rotator.rotate(name, force=force))
+            progress.advance(task)
+    return results
+
+
+def _outcome_rows(results: list[Outcome]) -> list[dict[str, Any]]:
+    rows = []
+    for o in results:
+        rows.append({"name": o.name, "action": o.action, "detail": o.detail})
+        rows += [{"name": c.name, "action": c.action, "detail": c.detail} for c in o.children]
+    return rows
+
+
+def _outcome_table(rows: list[dict[str, Any]]) -> Table:
+    t = Table("name", "action", "detail")
+    for r in rows:
+        t.add_row(r["name"], r["action"], r["detail"])
+    return t
+
+
+@vault_app.command("rotate", cls=_Command)
+def rotate(due: bool = typer.Option(True, "--due/--all", help="Rotate only due tokens (default), or all."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be rotated."),
+           names: list[str] = typer.Option([], "--name", help="Only this token (repeatable)."),
+           as_json: bool = JsonOpt) -> None:
+    """Exchange due tokens for fresh ones, store them, revoke the old ones, re-derive Page tokens.
+
+    Exits 1 when a token failed or needs the user again (see `vault list`)."""
+    with opened() as vault, _errors():
+        if dry_run:
+            with GraphClient(SETTINGS.graph_url) as offline:
+                rotator = Rotator(vault, offline)
+            now = vault.now()
+            pool = rotator.due() if due else [r for r in vault.list()
+                                              if r.kind != "APP" and r.status in ("active", "error")]
+            chosen = [r for r in pool if not names or r.name in names]
+            _emit([r.as_dict(now) for r in chosen], as_json, lambda: _table(chosen, now))
+            return
+        with graph() as client:
+            results = _run_rotation(_rotator(vault, client), names or None, force=not due, stop=None,
+                                    quiet=as_json or not err.is_terminal)
+    rows = _outcome_rows(results)
+    _emit(rows, as_json, lambda: _outcome_table(rows))
+    if any(o.action in ("failed", "needs_reauth", "expired", "revoked") for o in results):
+        raise typer.Exit(1)
+
+
+@vault_app.command("revoke", cls=_Command)
+def revoke(name: str = typer.Argument(..., help="The token's name."),
+           forget: bool = typer.Option(False, "--forget", help="Also delete it from the vault."),
+           as_json: bool = JsonOpt) -> None:
+    """Revoke a token on the server (DELETE /oauth/access_token) and mark it revoked."""
+    with opened() as vault, graph() as client, _errors():
+        token = vault.token(name)
+        try:
+            client.revoke(token)
+        except GraphError as exc:
+            if exc.code != 190:
+                raise
+        if forget:
+            vault.remove(name)
+        else:
+            vault.mark(name, REVOKED, "revoked from the vault")
+    data = {"name": name, "revoked": True, "forgotten": forget}
+    _emit(data, as_json, lambda: _outcome_table([{"name": name, "action": "revoked", "detail": ""}]))
+
+
+@vault_app.command("watch", cls=_Command)
+def watch(interval: float = typer.Option(3600.0, "--interval", min=0.1, help="Seconds between rotation passes."),
+          once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
+          as_json: bool = JsonOpt) -> None:
+    """Rotate due tokens on a schedule until SIGTERM or SIGINT (the token in hand is finished first)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with opened() as vault, graph() as client, _errors():
+            rotator = _rotator(vault, client)
+            while not stop.is_set():
+                try:
+                    results = _run_rotation(rotator, None, False, stop, quiet=as_json or not err.is_terminal)
+                except ClientError as exc:
+                    err.print(f"rotation pass failed: {redact(str(exc))}")
+                    results = []
+                for row in _outcome_rows(results):
+                    if as_json:
+                        typer.echo(json.dumps(row))
+                    else:
+                        out.print(f"{row['name']}: {row['action']} {row['detail']}".rstrip())
+                if once:
+                    break
+                stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@vault_app.command("rekey", cls=_Command)
+def rekey(keep_old: bool = typer.Option(False, "--keep-old", help="Leave the old key in the key source."),
+          as_json: bool = JsonOpt) -> None:
+    """Re-seal every token with a new key, without downtime."""
+    with opened() as vault, _errors():
+        if isinstance(vault.source, EnvKeys) and len(vault.source.load()) < 2:
+            fail("with PAGETOKEN_VAULT_KEY, put a new key first (`vault keygen`), keep the old one after a "
+                 "comma, run rekey, then drop the old key")
+        count = vault.rekey(drop_old=not keep_old)
+        data = {"resealed": count, "keys": vault.source.describe()}
+    _emit(data, as_json, lambda: _outcome_table([{"name": "*", "action": "re-sealed", "detail": f"{count} rows"}]))
+
+
+@vault_app.command("keygen", cls=_Command)
+def keygen() -> None:
+    """Print a fresh vault key (base64url), for PAGETOKEN_VAULT_KEY."""
+    typer.echo(encode_key(make_key()))
+
+
+@vault_app.command("export", cls=_Command)
+def export(redacted: bool = typer.Option(False, "--redacted", help="Export metadata only (required)."),
+           kind: str | None = typer.Option(None, "--kind", help="Only USER, PAGE or APP tokens.")) -> None:
+    """Print every row as JSON, tokens left out (tokens never leave the vault in the clear)."""
+    if not redacted:
+        fail("only --redacted exports exist: back up the vault file itself, it is sealed", 2)
+    with opened() as vault, _errors():
+        now = vault.now()
+        rows = [r.as_dict(now) for r in vault.list(kind)]
+    typer.echo(json.dumps({"exported_at": int(now), "tokens": rows}, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    vault_app()
