@@ -83,6 +83,7 @@ class Settings:
     os_keyring: bool = False
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    margin: float | None = None
 
 
 SETTINGS = Settings()
@@ -107,11 +108,14 @@ def vault_options(
                                            help="POST a signed JSON report here when a token needs the user."),
     webhook_secret: str | None = typer.Option(None, "--webhook-secret", envvar="PAGETOKEN_WEBHOOK_SECRET",
                                               help="Signs webhook bodies (X-Pagetoken-Signature: sha256=…)."),
+    margin: float | None = typer.Option(None, "--margin", envvar="PAGETOKEN_VAULT_MARGIN", min=0,
+                                        help="Rotate tokens expiring within this many seconds (default: 7 days, "
+                                             "or 12% of a shorter lifetime)."),
 ) -> None:
     """Options shared by every vault command."""
     global SETTINGS
     SETTINGS = Settings(vault, graph_url, graph_version, app_id, app_secret, key_file, os_keyring, webhook_url,
-                        webhook_secret)
+                        webhook_secret, margin)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -156,6 +160,8 @@ def graph() -> Iterator[GraphClient]:
 
 def _rotator(vault: Vault, client: GraphClient) -> Rotator:
     notifier = Notifier(SETTINGS.webhook_url, SETTINGS.webhook_secret)
+    if SETTINGS.margin is not None:  # an explicit margin is taken as it is, whatever the lifetime
+        return Rotator(vault, client, SETTINGS.margin, ratio=1.0, notifier=notifier)
     return Rotator(vault, client, notifier=notifier)
 
 
@@ -298,7 +304,7 @@ def rotate(due: bool = typer.Option(True, "--due/--all", help="Rotate only due t
     with opened() as vault, _errors():
         if dry_run:
             with GraphClient(SETTINGS.graph_url) as offline:
-                rotator = Rotator(vault, offline)
+                rotator = _rotator(vault, offline)
             now = vault.now()
             pool = rotator.due() if due else [r for r in vault.list()
                                               if r.kind != "APP" and r.status in ("active", "error")]

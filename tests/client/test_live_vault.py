@@ -1,0 +1,154 @@
+"""The vault against a real `pagetoken serve` with short lifetimes (30 s user tokens, 120 s long-lived)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pagetoken.client import verify_signature
+from tests.support.servers import LiveServer
+
+MARGIN = "60"  # due: the 30 s user tokens; not due: the 120 s tokens rotation makes
+
+
+class Vault:
+    """Runs `pagetoken vault …` for one vault file against the live server."""
+
+    def __init__(self, server: LiveServer, folder: Path, **extra: str) -> None:
+        self.server = server
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.args = ["--vault", f"sqlite:///{folder / 'vault.db'}", "--graph-url", server.url, "--graph-version",
+                     "v25.0", "--app-id", server.app_id, "--app-secret", server.app_secret, "--key-file",
+                     str(folder / "vault.key"), "--margin", MARGIN]
+        for key, value in extra.items():
+            self.args += [f"--{key.replace('_', '-')}", value]
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "pagetoken.cli", "vault", *self.args, *args]
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(self.command(*args), capture_output=True, text=True, timeout=120)
+        if ok:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def json(self, *args: str, ok: bool = True) -> Any:
+        return json.loads(self.run(*args, "--json", ok=ok).stdout)
+
+    def token(self, name: str) -> str:
+        return str(self.json("show", name, "--reveal")["token"])
+
+
+def me(server: LiveServer, token: str) -> dict[str, Any]:
+    return httpx.get(f"{server.url}/me", params={"access_token": token}, timeout=10).json()
+
+
+def test_add_rotate_revokes_old_and_rederives_pages(live_server: LiveServer, tmp_path: Path) -> None:
+    vault = Vault(live_server, tmp_path / "v")
+    _uid, short = live_server.user_token()
+    added = vault.json("add", "main", "--token", short, "--pages")
+    assert [r["kind"] for r in added] == ["USER", "PAGE"]
+    page_name = added[1]["name"]
+    old_page = vault.token(page_name)
+    assert "pages_manage_posts" not in added[1]["scopes"]  # from a short-lived user token: basic only
+    dry = vault.json("rotate", "--dry-run")
+    assert [r["name"] for r in dry] == ["main"]
+    results = vault.json("rotate")
+    assert {(r["name"], r["action"]) for r in results} == {("main", "rotated"), (page_name, "derived")}
+    fresh = vault.token("main")
+    assert fresh != short and me(live_server, fresh)["id"]
+    assert me(live_server, short)["error"]["error_subcode"] == 467  # the old one was revoked, after storing
+    assert live_server.exchanged_count(short) == 1
+    listed = {r["name"]: r for r in vault.json("list")}
+    assert listed["main"]["status"] == "active" and listed["main"]["expires_in"] > 100
+    new_page = vault.token(page_name)
+    assert new_page != old_page and "pages_manage_posts" in listed[page_name]["scopes"]
+    assert me(live_server, new_page)["id"] == listed[page_name]["page_id"]
+    assert vault.json("rotate") == []  # nothing is due any more
+    raw = (tmp_path / "v" / "vault.db").read_bytes()
+    assert fresh.encode() not in raw and new_page.encode() not in raw
+
+
+class Receiver(ThreadingHTTPServer):
+    def __init__(self) -> None:
+        self.bodies: list[tuple[bytes, str | None]] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(inner) -> None:  # noqa: N805
+                body = inner.rfile.read(int(inner.headers.get("content-length", 0)))
+                self.bodies.append((body, inner.headers.get("X-Pagetoken-Signature")))
+                inner.send_response(204)
+                inner.end_headers()
+
+            def log_message(inner, *args: object) -> None:  # noqa: N805
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/hook"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize("how", ["app_removed", "password_changed"])
+def test_user_action_marks_needs_reauth_and_reports_once(live_server: LiveServer, tmp_path: Path, how: str) -> None:
+    receiver = Receiver()
+    vault = Vault(live_server, tmp_path / "v", webhook_url=receiver.url, webhook_secret="hook-secret")
+    uid, short = live_server.user_token(with_page=False)
+    vault.json("add", "main", "--token", short)
+    if how == "app_removed":
+        r = httpx.delete(f"{live_server.url}/{uid}/permissions", params={"access_token": live_server.app_token})
+        assert r.json() == {"success": True}
+    else:
+        live_server.cli("users", "set-password", uid, "--password", "a brand new password")
+    first = vault.run("rotate", "--json", ok=False)
+    assert first.returncode == 1  # a token needs the user: rotate says so in its exit code
+    assert [r["action"] for r in json.loads(first.stdout)] == ["needs_reauth"]
+    second = vault.run("rotate", "--json", ok=False)
+    assert json.loads(second.stdout) == []  # never retried in a loop
+    assert vault.json("list")[0]["status"] == "needs_reauth"
+    assert len(receiver.bodies) == 1
+    body, signature = receiver.bodies[0]
+    assert verify_signature(body, signature, "hook-secret")
+    assert not verify_signature(body, signature, "other-secret")
+    report = json.loads(body)
+    assert short not in body.decode()
+    assert report["name"] == "main" and str({"app_removed": 458, "password_changed": 460}[how]) in json.dumps(report)
+    assert live_server.exchanged_count(short) == 0
+    receiver.shutdown()
+
+
+def test_two_watchers_exchange_each_token_exactly_once(live_server: LiveServer, tmp_path: Path) -> None:
+    vault = Vault(live_server, tmp_path / "v")
+    shorts = []
+    for i in range(10):
+        _uid, short = live_server.user_token(with_page=False)
+        vault.json("add", f"user{i}", "--token", short)
+        shorts.append(short)
+    watchers = [subprocess.Popen(vault.command("watch", "--interval", "0.2", "--json"), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if all(r["expires_in"] > 60 for r in vault.json("list")):
+                break
+            time.sleep(0.3)
+    finally:
+        for w in watchers:
+            w.send_signal(signal.SIGTERM)
+        outputs = [w.communicate(timeout=30) for w in watchers]
+    assert [w.returncode for w in watchers] == [0, 0], outputs
+    assert [live_server.exchanged_count(s) for s in shorts] == [1] * 10
+    rotated = [json.loads(line)["name"] for out, _err in outputs for line in out.splitlines()
+               if json.loads(line)["action"] == "rotated"]
+    assert sorted(rotated) == sorted(f"user{i}" for i in range(10))  # each by one watcher only
+    assert all(r["status"] == "active" for r in vault.json("list"))
