@@ -1,0 +1,217 @@
+"""The Graph API Explorer: choose an app, get a user token, then a Page token, call the Graph, debug the token.
+
+The server keeps no token: the one in hand travels in the page (hidden fields) and each step posts
+it back. With JavaScript on, the request box calls the Graph straight from the browser
+(same origin, `Authorization: Bearer`); without it, `/explorer/run` makes the same call in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pagetoken.authority import apps, inspect, issue, oauth, pages
+from pagetoken.authority.records import PAGE, USER, User
+from pagetoken.core import errors
+from pagetoken.core.permissions import UnknownPermission, parse_scope
+
+from .common import Web
+from .explorer_view import Hand, choosable_apps, debug_panel, default_request, legacy_rows, permission_rows
+from .helpers import form_list, json_answer, posted, wants_json
+from .session import form_value
+
+HOME = "/explorer"
+METHODS = ("GET", "POST", "DELETE")
+
+
+def _hand(form: FormData) -> Hand:
+    return Hand(app_id=form_value(form, "app_id"), user_token=form_value(form, "user_token").strip(),
+                token=form_value(form, "token").strip(), page_id=form_value(form, "page_id"))
+
+
+def graph_params(path: str, params: str) -> tuple[str, list[tuple[str, str]]]:
+    """A request box's path and parameter lines as a clean relative path and (name, value) pairs."""
+    path = path.strip().lstrip("/")
+    if "://" in path or path.startswith("\\"):
+        raise ValueError("the path is relative to the Graph, like me/accounts or 123?fields=name")
+    query = ""
+    if "?" in path:
+        path, query = path.split("?", 1)
+    pairs = parse_qsl(query, keep_blank_values=True)
+    for line in params.replace("&", "\n").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        name, _, value = line.partition("=")
+        pairs.append((name.strip(), value.strip()))
+    return path, pairs
+
+
+class Explorer:
+    """The Explorer's handlers around one `Web`."""
+
+    def __init__(self, web: Web) -> None:
+        self.web = web
+        self.auth = web.auth
+
+    def page(self, request: Request, user: User, hand: Hand, status: int = 200) -> Response:
+        choices = choosable_apps(self.auth, user)
+        ids = [app.id for app, _ in choices]
+        if hand.app_id not in ids:
+            hand.app_id = ids[0] if ids else ""
+        with self.auth.store.read() as conn:
+            my_pages = pages.pages_of(conn, user.id)
+        debug = debug_panel(self.auth, hand.token)
+        if debug and debug["valid"] and debug["type"] == PAGE and debug["page"]:
+            hand.page_id = hand.page_id or debug["page"].id
+        req = hand.run.get("request") or default_request(debug)
+        return self.web.render(request, "explorer.html", status=status, title="Graph API Explorer", nav="explorer",
+                               user=user, hand=hand, apps=choices, perms=permission_rows(self.auth, user, hand.app_id),
+                               legacy=legacy_rows(), pages=my_pages, debug=debug, req=req, run=hand.run,
+                               methods=METHODS)
+
+    def answer(self, request: Request, user: User, hand: Hand, status: int = 200) -> Response:
+        """JSON for scripts (`Accept: application/json`), the whole page otherwise."""
+        if wants_json(request):
+            if hand.error:
+                return json_answer({"error": hand.error}, status)
+            debug = debug_panel(self.auth, hand.token)
+            return json_answer({"access_token": hand.token, "user_token": hand.user_token,
+                                "debug": debug["data"] if debug else None}, status)
+        return self.page(request, user, hand, status)
+
+    async def show(self, request: Request) -> Response:
+        user = self.web.current_user(request)
+        if user is None:
+            return self.web.login_redirect(request)
+        return self.page(request, user, Hand(app_id=request.query_params.get("app", "")))
+
+    async def user_token(self, request: Request) -> Response:
+        got = await posted(self.web, request, HOME)
+        if isinstance(got, Response):
+            return got
+        form, user = got
+        hand = Hand(app_id=form_value(form, "app_id"))
+        if hand.app_id not in {app.id for app, _ in choosable_apps(self.auth, user)}:
+            hand.error = "Choose one of your apps first."
+            return self.answer(request, user, hand, 400)
+        try:
+            scopes = parse_scope(["public_profile", *form_list(form, "permission")])
+        except UnknownPermission as exc:
+            hand.error = f"There is no permission called {exc.name}."
+            return self.answer(request, user, hand, 400)
+        app = apps.require(self.auth, hand.app_id)
+        issued = oauth.grant_and_token(self.auth, app, user.id, scopes, [], None, how="explorer")
+        hand.user_token = hand.token = issued.access_token
+        hand.notice = f"User access token for {app.name}, with {len(scopes)} permissions."
+        return self.answer(request, user, hand)
+
+    async def page_token(self, request: Request) -> Response:
+        got = await posted(self.web, request, HOME)
+        if isinstance(got, Response):
+            return got
+        form, user = got
+        hand = _hand(form)
+        try:
+            info = inspect.resolve(self.auth, hand.user_token)
+            if info.kind != USER or info.user_id != user.id:
+                raise errors.bad_param("Get a user access token first: Page tokens are made from it.")
+            with self.auth.store.write() as conn:
+                token = issue.page_token_for_user(self.auth, conn, info, hand.page_id)
+        except errors.GraphError as exc:
+            hand.error = exc.message
+            return self.answer(request, user, hand, 400)
+        if token is None:
+            hand.error = "You hold no task on that Page, so there is no Page token to get."
+            return self.answer(request, user, hand, 400)
+        hand.token = token
+        page = pages.get(self.auth, hand.page_id)
+        hand.notice = f"Page access token for {page.name if page else hand.page_id}."
+        return self.answer(request, user, hand)
+
+    async def extend(self, request: Request) -> Response:
+        got = await posted(self.web, request, HOME)
+        if isinstance(got, Response):
+            return got
+        form, user = got
+        hand = _hand(form)
+        try:
+            info = inspect.resolve(self.auth, hand.token)
+            app = apps.require(self.auth, info.app_id)
+            if info.user_id != user.id and app.owner_id != user.id:
+                raise errors.bad_param("You can only extend your own tokens.")
+            issued = oauth.exchange(self.auth, app, hand.token)
+        except errors.GraphError as exc:
+            hand.error = exc.message
+            return self.answer(request, user, hand, 400)
+        if hand.token == hand.user_token:
+            hand.user_token = issued.access_token
+        hand.token = issued.access_token
+        hand.notice = "Extended: a new long-lived token. The old one stays valid until it expires."
+        return self.answer(request, user, hand)
+
+    async def debug(self, request: Request) -> Response:
+        got = await posted(self.web, request, HOME)
+        if isinstance(got, Response):
+            return got
+        form, user = got
+        return self.answer(request, user, _hand(form))
+
+    async def run(self, request: Request) -> Response:
+        """The request box without JavaScript: the same Graph call, made in-process."""
+        got = await posted(self.web, request, HOME)
+        if isinstance(got, Response):
+            return got
+        form, user = got
+        hand = _hand(form)
+        method = form_value(form, "method").upper()
+        box = {"method": method if method in METHODS else "GET", "path": form_value(form, "path"),
+               "params": form_value(form, "params")}
+        hand.run = {"request": box}
+        try:
+            path, pairs = graph_params(box["path"], box["params"])
+        except ValueError as exc:
+            hand.error = str(exc)
+            return self.page(request, user, hand, 400)
+        hand.run.update(await self._call(request, box["method"], path, pairs, hand.token))
+        return self.page(request, user, hand)
+
+    async def _call(self, request: Request, method: str, path: str, pairs: list[tuple[str, str]],
+                    token: str) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        transport = httpx.ASGITransport(app=request.scope["app"])
+        started = time.perf_counter()
+        async with httpx.AsyncClient(transport=transport, base_url=str(request.base_url)) as client:
+            encoded = urlencode(pairs)
+            if method == "POST":
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                reply = await client.post("/v25.0/" + path, content=encoded, headers=headers)
+            else:
+                url = "/v25.0/" + path + (f"?{encoded}" if encoded else "")
+                reply = await client.request(method, url, headers=headers)
+        try:
+            body = json.dumps(reply.json(), indent=2, ensure_ascii=False)
+        except ValueError:
+            body = reply.text
+        return {"status": reply.status_code, "ok": reply.status_code < 400, "body": body,
+                "ms": int((time.perf_counter() - started) * 1000)}
+
+
+def routes(web: Web) -> list[Route]:
+    ex = Explorer(web)
+    return [
+        Route("/explorer", ex.show, methods=["GET"]),
+        Route("/explorer/user-token", ex.user_token, methods=["POST"]),
+        Route("/explorer/page-token", ex.page_token, methods=["POST"]),
+        Route("/explorer/extend", ex.extend, methods=["POST"]),
+        Route("/explorer/debug", ex.debug, methods=["POST"]),
+        Route("/explorer/run", ex.run, methods=["POST"]),
+    ]

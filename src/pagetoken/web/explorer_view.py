@@ -1,0 +1,113 @@
+"""What the Graph API Explorer shows: the apps to choose from, the permission list, the debug panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pagetoken.authority import apps, grants, inspect, pages, users
+from pagetoken.authority.context import Authority
+from pagetoken.authority.records import App, User
+from pagetoken.core import errors
+from pagetoken.core.permissions import BASIC, CATALOG, LEGACY
+
+from .helpers import span, when
+
+DEFAULT_PERMISSIONS = ("public_profile", "pages_show_list", "pages_read_engagement")
+
+
+@dataclass
+class Hand:
+    """What the Explorer holds between requests (in the page itself: the server keeps no token)."""
+
+    app_id: str = ""
+    user_token: str = ""
+    token: str = ""
+    page_id: str = ""
+    error: str = ""
+    notice: str = ""
+    run: dict[str, Any] = field(default_factory=dict)
+
+
+def choosable_apps(auth: Authority, user: User) -> list[tuple[App, str]]:
+    """The apps the user may use in the Explorer: those they own, then those they authorized."""
+    out: list[tuple[App, str]] = [(app, "your app") for app in apps.list_all(auth, owner_id=user.id)]
+    seen = {app.id for app, _ in out}
+    with auth.store.read() as conn:
+        rows = grants.authorized_apps(conn, user.id)
+    for row in rows:
+        app = apps.get(auth, row.app_id)
+        if app is not None and app.id not in seen:
+            out.append((app, "authorized"))
+            seen.add(app.id)
+    return out
+
+
+def permission_rows(auth: Authority, user: User, app_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The permission checklist, by tier, ticked where the user grants the app the permission now."""
+    status: dict[str, str] = {}
+    if app_id:
+        with auth.store.read() as conn:
+            status = {g.permission: g.status for g in grants.list_grants(conn, user.id, app_id)}
+    has_grants = any(s == grants.GRANTED for s in status.values())
+    tiers: dict[str, list[dict[str, Any]]] = {"basic": [], "extended": []}
+    for perm in CATALOG.values():
+        ticked = status.get(perm.name) == grants.GRANTED if has_grants else perm.name in DEFAULT_PERMISSIONS
+        tiers["basic" if perm.tier == BASIC else "extended"].append(
+            {"name": perm.name, "description": perm.description, "checked": ticked or perm.name == "public_profile",
+             "status": status.get(perm.name, ""), "fixed": perm.name == "public_profile"})
+    return tiers
+
+
+def legacy_rows() -> list[dict[str, Any]]:
+    return [{"name": name, "expands": list(expanded)} for name, expanded in LEGACY.items()]
+
+
+def debug_panel(auth: Authority, token: str) -> dict[str, Any] | None:
+    """The debug view of the token in hand (what debug_token says, with names put to the IDs)."""
+    token = token.strip()
+    if not token:
+        return None
+    try:
+        info = inspect.resolve(auth, token)
+    except errors.GraphError as exc:
+        data = inspect.describe_invalid(auth, token, exc)
+        return {"valid": False, "data": data, "error": exc.message,
+                "app_name": data.get("application", ""), "type": data.get("type", "unknown")}
+    data = inspect.describe(auth, info)
+    expires = info.expires_at
+    remaining = None if expires is None else max(0, int(expires - auth.now()))
+    user = users.get(auth, info.user_id) if info.user_id else None
+    page = pages.get(auth, info.page_id) if info.page_id else None
+    page_names = _page_names(auth, data.get("granular_scopes", []))
+    extendable = info.kind == "user" or (info.kind == "page" and info.long_lived)
+    return {
+        "valid": True, "data": data, "type": data["type"], "long_lived": info.long_lived,
+        "app_name": data.get("application", ""), "app_id": info.app_id,
+        "user": user, "page": page, "origin": info.origin,
+        "scopes": data.get("scopes", []),
+        "granular": [{"scope": g["scope"], "targets": [page_names.get(t, t) for t in g.get("target_ids", [])]}
+                     for g in data.get("granular_scopes", [])],
+        "issued": when(info.issued_at), "expires": when(expires),
+        "remaining": remaining, "remaining_text": "" if remaining is None else span(remaining),
+        "data_access": when(info.data_access_expires_at, "not applicable"),
+        "extendable": extendable,
+        "lifetime": "long-lived" if info.long_lived else "short-lived",
+    }
+
+
+def _page_names(auth: Authority, granular: list[dict[str, Any]]) -> dict[str, str]:
+    ids = {t for g in granular for t in g.get("target_ids", [])}
+    names = {}
+    for page_id in ids:
+        page = pages.get(auth, page_id)
+        if page is not None:
+            names[page_id] = f"{page.name} ({page_id})"
+    return names
+
+
+def default_request(debug: dict[str, Any] | None) -> dict[str, str]:
+    """The request box's starting call: who the token acts for."""
+    if debug and debug.get("valid") and debug["type"] == "PAGE":
+        return {"method": "GET", "path": "me", "params": "fields=id,name,category,about"}
+    return {"method": "GET", "path": "me", "params": "fields=id,name"}
