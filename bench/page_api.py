@@ -6,28 +6,24 @@
 from __future__ import annotations
 
 import argparse
-import socket
+import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from pagetoken.authority import apps, inspect, issue, oauth, pages, posts, users
-from pagetoken.authority.context import Authority
-from pagetoken.core.keyring import KeyRing, new_key
-from pagetoken.core.permissions import PAGE_PERMISSIONS
-from pagetoken.server import build_app
-from pagetoken.store.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.servers import InThread  # noqa: E402
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from pagetoken.authority import apps, inspect, issue, oauth, pages, posts, users  # noqa: E402
+from pagetoken.authority.context import Authority  # noqa: E402
+from pagetoken.core.keyring import KeyRing, new_key  # noqa: E402
+from pagetoken.core.permissions import PAGE_PERMISSIONS  # noqa: E402
+from pagetoken.server import build_app  # noqa: E402
+from pagetoken.store.store import Store  # noqa: E402
 
 
 def page_token(auth: Authority, n_posts: int) -> tuple[str, str]:
@@ -48,18 +44,8 @@ def page_token(auth: Authority, n_posts: int) -> tuple[str, str]:
 def run(requests: int, n_posts: int, clients: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         auth = Authority(Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}"), KeyRing([new_key()]))
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(build_app(auth), host="127.0.0.1", port=port, log_level="warning",
-                                               access_log=False))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        server = InThread(build_app(auth)).start()
+        url = server.url
         page_id, token = page_token(auth, n_posts)
         feed = f"{url}/v25.0/{page_id}/feed"
 
@@ -79,8 +65,7 @@ def run(requests: int, n_posts: int, clients: int) -> None:
         total = per_client * clients
         print(f"GET /{{page-id}}/feed ({n_posts} posts, {clients} clients): {total} requests, {ok} ok, "
               f"{elapsed:.2f} s, {total / elapsed:.0f} requests/second")
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
         auth.close()
 
 

@@ -10,16 +10,14 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.servers import free_port, wait_until_up  # noqa: E402
+from tests.support.servers import InThread  # noqa: E402
 
 from pagetoken.authority import apps, inspect, oauth, users  # noqa: E402
 from pagetoken.authority.context import Authority  # noqa: E402
@@ -60,13 +58,8 @@ def main() -> None:
     print(f"validated {args.lookups} tokens in-process: {args.lookups / total:,.0f}/s, "
           f"p50 {statistics.median(lat) * 1e6:.0f} µs, p99 {percentile(lat, 0.99) * 1e6:.0f} µs")
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build_app(auth), host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    wait_until_up(url)
+    server = InThread(build_app(auth)).start()
+    url = server.url
     lat = []
     with httpx.Client(base_url=url) as client:
         for i in range(args.requests):
@@ -77,8 +70,7 @@ def main() -> None:
     total = sum(lat)
     print(f"GET /me over HTTP, one client: {args.requests / total:,.0f} req/s, "
           f"p50 {statistics.median(lat) * 1e3:.2f} ms, p99 {percentile(lat, 0.99) * 1e3:.2f} ms")
-    server.should_exit = True
-    thread.join(timeout=10)
+    server.stop()
     auth.close()
 
 

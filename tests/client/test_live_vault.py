@@ -6,9 +6,7 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ import httpx
 import pytest
 
 from pagetoken.client import verify_signature
+from tests.support.receiver import Receiver
 from tests.support.servers import LiveServer
 
 MARGIN = "60"  # due: the 30 s user tokens; not due: the 120 s tokens rotation makes
@@ -80,25 +79,6 @@ def test_add_rotate_revokes_old_and_rederives_pages(live_server: LiveServer, tmp
     assert fresh.encode() not in raw and new_page.encode() not in raw
 
 
-class Receiver(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        self.bodies: list[tuple[bytes, str | None]] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(inner) -> None:  # noqa: N805
-                body = inner.rfile.read(int(inner.headers.get("content-length", 0)))
-                self.bodies.append((body, inner.headers.get("X-Pagetoken-Signature")))
-                inner.send_response(204)
-                inner.end_headers()
-
-            def log_message(inner, *args: object) -> None:  # noqa: N805
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/hook"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-
 @pytest.mark.parametrize("how", ["app_removed", "password_changed"])
 def test_user_action_marks_needs_reauth_and_reports_once(live_server: LiveServer, tmp_path: Path, how: str) -> None:
     receiver = Receiver()
@@ -116,15 +96,15 @@ def test_user_action_marks_needs_reauth_and_reports_once(live_server: LiveServer
     second = vault.run("rotate", "--json", ok=False)
     assert json.loads(second.stdout) == []  # never retried in a loop
     assert vault.json("list")[0]["status"] == "needs_reauth"
-    assert len(receiver.bodies) == 1
-    body, signature = receiver.bodies[0]
+    assert len(receiver.on()) == 1
+    body, signature = receiver.on()[0].body, receiver.on()[0].headers.get("x-pagetoken-signature")
     assert verify_signature(body, signature, "hook-secret")
     assert not verify_signature(body, signature, "other-secret")
     report = json.loads(body)
     assert short not in body.decode()
     assert report["name"] == "main" and str({"app_removed": 458, "password_changed": 460}[how]) in json.dumps(report)
     assert live_server.exchanged_count(short) == 0
-    receiver.shutdown()
+    receiver.close()
 
 
 def test_two_watchers_exchange_each_token_exactly_once(live_server: LiveServer, tmp_path: Path) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -19,50 +16,27 @@ from pagetoken.core.keyring import KeyRing, new_key
 from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.core.proof import parse_signed_request
 from pagetoken.store.store import Store
+from tests.support.receiver import Receiver as BaseReceiver
 from tests.support.servers import ThreadServer
 
 from .helpers import Scene, scene
 
 
-class Receiver:
-    """An app's deauthorize endpoint on 127.0.0.1: answers `status`, keeps what it was sent."""
+class Receiver(BaseReceiver):
+    """An app's deauthorize endpoint: every attempt, and the signed_requests it accepted."""
 
-    def __init__(self) -> None:
-        self.status = 200
-        self.delay = 0.0
-        self.received: list[str] = []
-        self.attempts = 0
-        receiver = self
+    @property
+    def attempts(self) -> int:
+        return len(self.requests)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("content-length", "0"))
-                form = parse_qs(self.rfile.read(length).decode())
-                receiver.attempts += 1
-                time.sleep(receiver.delay)
-                if receiver.status == 200:
-                    receiver.received.extend(form.get("signed_request", []))
-                self.send_response(receiver.status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/deauthorize"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    @property
+    def received(self) -> list[str]:
+        return [r.form()["signed_request"][0] for r in self.requests if r.answered == 200]
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    r = Receiver()
+    r = Receiver("/deauthorize")
     yield r
     r.close()
 

@@ -53,20 +53,18 @@ class World:
     user_token: str
 
 
-class ThreadServer:
-    """build_app(auth) served by uvicorn in a thread, so tests can move the authority's clock."""
+class InThread:
+    """An ASGI app served by uvicorn in a thread of this process, on a free loopback port."""
 
-    def __init__(self, auth: Authority, clock: ManualClock) -> None:
-        self.auth = auth
-        self.clock = clock
+    def __init__(self, app: Any) -> None:
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app = build_app(auth)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> ThreadServer:
+    def start(self) -> InThread:
         self.thread.start()
         wait_until_up(self.url)
         return self
@@ -74,6 +72,19 @@ class ThreadServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class ThreadServer(InThread):
+    """build_app(auth) served in a thread, so tests can move the authority's clock."""
+
+    def __init__(self, auth: Authority, clock: ManualClock) -> None:
+        self.auth = auth
+        self.clock = clock
+        super().__init__(build_app(auth))
+
+    def start(self) -> ThreadServer:
+        super().start()
+        return self
 
     # ---- helpers to set the scene ----
 

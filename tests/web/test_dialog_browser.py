@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
 from pagetoken.authority import apps, pages, users
+from tests.support.receiver import Receiver
 from tests.support.servers import ThreadServer
 
 from .conftest import graph_error, login, screenshots
@@ -19,40 +18,9 @@ from .conftest import graph_error, login, screenshots
 pytestmark = pytest.mark.browser
 
 
-class Receiver:
-    """An app's redirect endpoint on a loopback port: it records each query it receives."""
-
-    def __init__(self) -> None:
-        received: list[dict[str, list[str]]] = []
-        self.received = received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                if urlsplit(self.path).path == "/callback":  # not the browser's /favicon.ico
-                    received.append(parse_qs(urlsplit(self.path).query))
-                body = b"<!doctype html><title>Back at the app</title><h1>Back at the app</h1>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/callback"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    r = Receiver()
+    r = Receiver("/callback", b"<!doctype html><title>Back at the app</title><h1>Back at the app</h1>", "text/html")
     yield r
     r.close()
 
@@ -75,8 +43,8 @@ def test_dialog_login_consent_pages_and_code_exchange(page: Any, server: ThreadS
     page.click("button[value=approve]")
     page.wait_for_url(receiver.url + "?*")
     expect(page.locator("h1")).to_have_text("Back at the app")
-    assert len(receiver.received) == 1
-    got = receiver.received[0]
+    assert len(receiver.on()) == 1
+    got = receiver.on()[0].query
     assert got["state"] == ["st-42"] and "code" in got
     code = got["code"][0]
 
@@ -107,5 +75,5 @@ def test_dialog_cancel_goes_back_with_an_error(page: Any, server: ThreadServer, 
     login(page, server, "dan@example.com", password, target=f"/dialog/oauth?{query}")
     page.click("button[value=cancel]")
     page.wait_for_url(receiver.url + "?*")
-    got = receiver.received[0]
+    got = receiver.on()[0].query
     assert got["error"] == ["access_denied"] and got["error_reason"] == ["user_denied"] and got["state"] == ["s9"]

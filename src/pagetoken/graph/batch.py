@@ -19,8 +19,8 @@ from pagetoken.authority import inspect
 from pagetoken.core import errors
 
 from .call import Call
-from .http import JSON, GraphEndpoint
-from .params import METHODS, as_bool, strip_version, token_from
+from .http import JSON, GraphEndpoint, after_headers
+from .params import METHODS, as_bool, as_text, strip_version, token_from
 
 log = logging.getLogger("pagetoken.graph.batch")
 
@@ -43,19 +43,11 @@ def parse(raw: str | None) -> list[dict[str, Any]]:
     return items
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, separators=(",", ":"))
-
-
 def _body(raw: Any) -> dict[str, str]:
     if raw is None:
         return {}
     if isinstance(raw, dict):
-        return {str(k): _text(v) for k, v in raw.items()}
+        return {str(k): as_text(v) for k, v in raw.items()}
     if isinstance(raw, str):
         return dict(parse_qsl(raw, keep_blank_values=True))
     raise errors.bad_param("a batch request's body must be a form-encoded string or an object")
@@ -95,16 +87,6 @@ def _answer(status: int, body: Any, headers: dict[str, str], with_headers: bool)
     return out
 
 
-def _after(endpoint: GraphEndpoint, call: Call) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for hook in endpoint.after:
-        try:
-            headers.update(hook(call))
-        except Exception:
-            log.exception("after-hook failed in a batch")
-    return headers
-
-
 def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Run the batch's requests one after another; a failing request does not stop the others."""
     outer_token = token_from(outer.headers, outer.params)
@@ -120,9 +102,9 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
         try:
             call, token = sub_call(outer, outer_token, item)
             body = endpoint.run(call, token)
-            answers.append(_answer(200, body, _after(endpoint, call), with_headers))
+            answers.append(_answer(200, body, after_headers(endpoint, call), with_headers))
         except errors.GraphError as exc:
-            extra = _after(endpoint, call) if call is not None else {}
+            extra = after_headers(endpoint, call) if call is not None else {}
             answers.append(_answer(exc.status, exc.body(), {**exc.headers, **extra}, with_headers))
         except Exception:
             log.exception("unexpected failure in a batch request")

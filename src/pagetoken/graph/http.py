@@ -41,6 +41,17 @@ def base_url(request: Request, public_url: str | None) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def after_headers(endpoint: GraphEndpoint, call: Call) -> dict[str, str]:
+    """The headers every after-hook adds to an answer (a failing hook is logged, never fatal)."""
+    headers: dict[str, str] = {}
+    for hook in endpoint.after:
+        try:
+            headers.update(hook(call))
+        except Exception:
+            log.exception("after-hook failed")
+    return headers
+
+
 class GraphEndpoint:
     """An ASGI-callable endpoint bound to one Authority."""
 
@@ -76,10 +87,4 @@ class GraphEndpoint:
         return dispatch(call, raw_token)
 
     def _after(self, call: Call) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        for hook in self.after:
-            try:
-                headers.update(hook(call))
-            except Exception:
-                log.exception("after-hook failed")
-        return headers
+        return after_headers(self, call)

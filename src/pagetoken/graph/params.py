@@ -26,7 +26,8 @@ def strip_version(path: str) -> tuple[str, str | None]:
     return path.strip("/"), version
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A parameter value as the Graph receives it: strings as they are, anything else JSON-encoded."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -52,7 +53,7 @@ async def merged_params(request: Request) -> dict[str, str]:
                 raise errors.bad_param("the request body is not valid JSON") from exc
             if not isinstance(body, dict):
                 raise errors.bad_param("a JSON body must be an object of parameters")
-            params.update({str(k): _text(v) for k, v in body.items()})
+            params.update({str(k): as_text(v) for k, v in body.items()})
     elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form(max_files=10, max_fields=2000)
@@ -103,7 +104,7 @@ def as_list(raw: str | None) -> list[str]:
             raise errors.bad_param(f"could not parse the list {raw[:50]!r}") from exc
         if not isinstance(value, list):
             raise errors.bad_param("expected a list")
-        return [_text(v).strip() for v in value if _text(v).strip()]
+        return [as_text(v).strip() for v in value if as_text(v).strip()]
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
