@@ -183,3 +183,24 @@ def test_json_error_body_is_never_a_stack_trace(server: ThreadServer) -> None:
 def test_bare_paths_answer_graph_errors(server: ThreadServer, path: str) -> None:
     r = server.get(path) if path != "/" else httpx.get(server.url + "/v3.1/")
     assert r.status_code == 400 and r.json()["error"]["code"] == 100
+
+
+def test_edges_as_nested_fields(server: ThreadServer) -> None:
+    w = server.world()
+    long = server.get("/oauth/access_token", grant_type="fb_exchange_token", client_id=w.app_id,
+                      client_secret=w.secret, fb_exchange_token=w.user_token).json()["access_token"]
+    page_token = server.get(f"/{w.page_id}", fields="access_token", access_token=long).json()["access_token"]
+    for text in ("first", "second"):
+        server.clock.advance(1)
+        assert server.post(f"/{w.page_id}/feed", message=text, access_token=page_token).status_code == 200
+    page = server.get(f"/{w.page_id}", fields="name,feed.limit(1){message,comments{message}}",
+                      access_token=page_token).json()
+    assert page["name"] == "Test Page"
+    assert [p["message"] for p in page["feed"]["data"]] == ["second"]
+    assert set(page["feed"]["data"][0]) <= {"id", "message", "comments"}
+    assert "next" in page["feed"]["paging"] and "/feed?" in page["feed"]["paging"]["next"]
+    me = server.get("/me", fields="name,accounts{name,tasks}", access_token=long).json()
+    assert me["name"] == "Tess Tester" and me["accounts"]["data"][0] == {"id": w.page_id, "name": "Test Page",
+                                                                        "tasks": me["accounts"]["data"][0]["tasks"]}
+    e = server.get(f"/{w.page_id}", fields="name,conversations", access_token=page_token).json()["error"]
+    assert e["code"] == 200  # the edge's own permission (read_page_mailboxes) is checked

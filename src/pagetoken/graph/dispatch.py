@@ -11,8 +11,10 @@ from pagetoken.core import errors
 from pagetoken.core.proof import proof_matches
 from pagetoken.store.store import node_type
 
+from . import fields as fieldsel
 from . import nodes  # noqa: F401  (fills the registry)
 from .call import Call
+from .fields import Selection
 from .oauth_endpoints import access_token, debug_token
 from .registry import REGISTRY, NodeType, Op
 
@@ -93,4 +95,37 @@ def dispatch(call: Call, raw_token: str | None) -> Any:
     if op.permissions or op.task or (page_id is not None and tok.kind == PAGE):
         with call.auth.store.read() as conn:
             call.check(conn, op.permissions, op.task, page_id)
-    return op.handler(call)
+    edges = _take_edge_fields(call, node) if call.method == "GET" and not call.route else {}
+    answer = op.handler(call)
+    for name, (nested, mods) in edges.items():
+        answer[name] = _read_edge(call, name, nested, mods, raw_token)
+    return answer
+
+
+def _take_edge_fields(call: Call, node: NodeType) -> dict[str, tuple[Selection | None, dict[str, str]]]:
+    """Edges asked for among the fields (`fields=name,feed.limit(2){message}`): taken out of the call's
+    own selection, to be read as edges of their own with their nested selection."""
+    sel = call.selection
+    if not sel:
+        return {}
+    readable = {op.route for op in node.ops if op.method == "GET" and op.route and "/" not in op.route}
+    wanted = [name for name in sel if node.field(name) is None and name in readable]
+    if not wanted:
+        return {}
+    mods = fieldsel.modifiers(call.params.get("fields"))
+    edges = {name: (sel[name], mods.get(name, {})) for name in wanted}
+    rest = {name: nested for name, nested in sel.items() if name not in edges}
+    call.params["fields"] = fieldsel.to_expr(rest) if rest else "id"
+    del call.__dict__["selection"]  # parsed again from the narrowed expression
+    return edges
+
+
+def _read_edge(call: Call, name: str, nested: Selection | None, mods: dict[str, str], raw_token: str | None) -> Any:
+    params = {k: v for k, v in call.params.items() if k in ("access_token", "appsecret_proof")}
+    params.update(mods)
+    if nested:
+        params["fields"] = fieldsel.to_expr(nested)
+    sub = Call(call.auth, "GET", f"{call.node_id}/{name}", params, call.base_url, call.version,
+               headers=call.headers, hooks=[])
+    sub.page_ids = call.page_ids
+    return dispatch(sub, raw_token)

@@ -62,3 +62,32 @@ def select(obj: dict[str, Any], selection: Selection | None, defaults: list[str]
                 value = select(value, nested, list(value))
             out[name] = value
     return out
+
+
+def to_expr(selection: Selection) -> str:
+    """The `fields` expression of a selection (the inverse of `parse`, modifiers aside)."""
+    return ",".join(name if nested is None else f"{name}{{{to_expr(nested)}}}" for name, nested in selection.items())
+
+
+def modifiers(expr: str | None) -> dict[str, dict[str, str]]:
+    """Top-level modifiers such as ``feed.limit(5).summary(true)`` → ``{"feed": {"limit": "5", ...}}``."""
+    out: dict[str, dict[str, str]] = {}
+    depth, start = 0, 0
+    text = (expr or "").replace(" ", "")
+    for i, ch in enumerate(text + ","):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            head = text[start:i].split("{", 1)[0]
+            name, *mods = head.split(".")
+            found = {}
+            for mod in mods:
+                key, _, rest = mod.partition("(")
+                if key and rest.endswith(")"):
+                    found[key] = rest[:-1]
+            if found:
+                out[name] = found
+            start = i + 1
+    return out
