@@ -18,10 +18,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pagetoken.authority.context import Authority, Settings
-from pagetoken.core import redact
+from pagetoken.core import errors, redact
 from pagetoken.core.clock import Clock
 from pagetoken.core.lifetimes import Lifetimes
-from pagetoken.graph.http import GraphEndpoint
+from pagetoken.graph.http import GraphEndpoint, error_response
 from pagetoken.graph.openapi import openapi_document
 from pagetoken.web import dialog, login
 from pagetoken.web.common import HERE as WEB_DIR
@@ -93,7 +93,14 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
         routes.extend(extra(web))
     routes.append(Route("/", home, methods=["GET", "HEAD"]))
     routes.append(Route("/{path:path}", graph.handle, methods=["GET", "POST", "DELETE", "PUT", "HEAD"]))
-    app = Starlette(routes=routes)
+    async def not_routed(request: Request, exc: Exception) -> Response:
+        # Paths the router cannot even match (a newline in them) and methods no route takes (PATCH …)
+        # still answer as the Graph does, never with a bare text page.
+        if getattr(exc, "status_code", 404) == 405:
+            return error_response(errors.bad_param(f"Unsupported method {request.method}"))
+        return error_response(errors.unknown_path(request.url.path))
+
+    app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed})
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.auth = auth
     app.state.graph = graph

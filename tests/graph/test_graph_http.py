@@ -204,3 +204,17 @@ def test_edges_as_nested_fields(server: ThreadServer) -> None:
                                                                         "tasks": me["accounts"]["data"][0]["tasks"]}
     e = server.get(f"/{w.page_id}", fields="name,conversations", access_token=page_token).json()["error"]
     assert e["code"] == 200  # the edge's own permission (read_page_mailboxes) is checked
+
+
+def test_unroutable_paths_and_methods_answer_graph_errors(server: ThreadServer) -> None:
+    for method, path in (("GET", "/%0A/likes"), ("PATCH", "/me"), ("GET", "/static/no-such-file.js")):
+        r = httpx.request(method, server.url + path)
+        assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+        assert r.json()["error"]["code"] in (100, 2500)
+
+
+def test_non_ascii_secrets_are_refused_not_crashed_on(server: ThreadServer) -> None:
+    w = server.world()
+    assert err(server.get("/me", access_token=w.user_token, appsecret_proof="é" * 64))["code"] == 100
+    assert err(server.get("/oauth/access_token", grant_type="client_credentials", client_id=w.app_id,
+                          client_secret="é" * 32))["code"] == 100

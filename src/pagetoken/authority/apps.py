@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import new_app_secret
 from pagetoken.store.db import dumps
 from pagetoken.store.store import add_node
@@ -116,7 +116,7 @@ def check_secret(auth: Authority, app_id: str | None, given: str | None) -> App:
         raise errors.bad_param("Missing client_secret parameter.")
     app = get(auth, app_id)
     real = secret(auth, app_id) if app else None
-    if app is None or real is None or not hmac.compare_digest(real, given):
+    if app is None or real is None or not same_secret(real, given):
         raise errors.GraphError("Error validating client secret.", errors.CODE_PARAM)
     return app
 

@@ -6,7 +6,6 @@ Page tokens add one read for the role (or the Page's grant) behind them.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy import Connection, and_, bindparam, select
 
 from pagetoken.core import errors
 from pagetoken.core.permissions import PAGE_PERMISSIONS
+from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import APP_SECRET_PAIR_RE, is_well_formed
 from pagetoken.store.db import loads
 from pagetoken.store.tables import authorizations, tokens
@@ -98,7 +98,7 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
 def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> TokenInfo:
     app = apps.get(auth, app_id, conn)
     real = apps.secret(auth, app_id, conn) if app else None
-    if app is None or real is None or not hmac.compare_digest(real, given):
+    if app is None or real is None or not same_secret(real, given):
         raise errors.invalid_token()
     return TokenInfo(kind=APP, app_id=app_id, origin=APP, long_lived=True, scopes=(), issued_at=app.created_at,
                      expires_at=None, how="app_secret_pair", raw=raw)

@@ -31,7 +31,7 @@ def sign(body: bytes, secret: str) -> str:
 
 def verify_signature(body: bytes, header: str | None, secret: str) -> bool:
     """True when `header` is the signature of `body` under `secret` (constant-time)."""
-    return bool(header) and hmac.compare_digest(sign(body, secret), (header or "").strip())
+    return bool(header) and hmac.compare_digest(sign(body, secret).encode(), (header or "").strip().encode())
 
 
 class Notifier:

@@ -9,13 +9,18 @@ import json
 from typing import Any
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time equality of two secrets, whatever characters `given` holds (compared as UTF-8)."""
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
 def appsecret_proof(access_token: str, app_secret: str) -> str:
     """HMAC-SHA256 of the token keyed by the app secret, hex, as the Graph API defines it."""
     return hmac.new(app_secret.encode("utf-8"), access_token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def proof_matches(access_token: str, app_secret: str, proof: str) -> bool:
-    return hmac.compare_digest(appsecret_proof(access_token, app_secret), proof.strip().lower())
+    return same_secret(appsecret_proof(access_token, app_secret), proof.strip().lower())
 
 
 def _b64url(data: bytes) -> str:

@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import User
+from pagetoken.core.proof import same_secret
 from pagetoken.store.tables import users
 
 SESSION_COOKIE = "pt_session"
@@ -61,7 +62,7 @@ class Sessions:
             payload = _unb64(body)
         except ValueError:
             return None
-        if not hmac.compare_digest(sig, self._sign(payload)):
+        if not same_secret(self._sign(payload), sig):
             return None
         try:
             data = json.loads(payload)
@@ -102,7 +103,7 @@ class Sessions:
         seed = request.cookies.get(CSRF_COOKIE)
         if not seed or not form_token:
             return False
-        return hmac.compare_digest(self.csrf_token(seed), form_token)
+        return same_secret(self.csrf_token(seed), form_token)
 
     def set_csrf_cookie(self, response: Response, request: Request, seed: str) -> None:
         response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=is_secure(request), path="/")
