@@ -131,6 +131,7 @@ def serve(
     if public_url:
         os.environ["PAGETOKEN_PUBLIC_URL"] = public_url
     os.environ["PAGETOKEN_LOG_LEVEL"] = log_level.upper()
+    os.environ["PAGETOKEN_WORKERS"] = str(workers)  # each process enforces its share of the rate limits
     uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), proxy_headers=True)
 

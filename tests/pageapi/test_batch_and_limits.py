@@ -125,3 +125,14 @@ def test_limits_from_env() -> None:
     assert (limits.window, limits.app, limits.user, limits.page) == (10, 5, 3, 2)
     with pytest.raises(ValueError):
         Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "-1"})
+
+
+def test_each_worker_process_enforces_its_share_of_the_limits() -> None:
+    from pagetoken.graph.ratelimit import Limits
+
+    one = Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "100", "PAGETOKEN_RATE_USER_LIMIT": "10"})
+    four = Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "100", "PAGETOKEN_RATE_USER_LIMIT": "10",
+                            "PAGETOKEN_WORKERS": "4"})
+    assert (one.app, one.user) == (100, 10)
+    assert (four.app, four.user, four.page) == (25, 3, 2500)
+    assert four.time_budget == one.time_budget / 4

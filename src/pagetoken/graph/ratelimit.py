@@ -7,12 +7,14 @@ read the authority's clock, so tests move time instead of waiting. Counts are pe
 
 Settings (env): PAGETOKEN_RATE_WINDOW_SECONDS (3600), PAGETOKEN_RATE_APP_LIMIT (50000),
 PAGETOKEN_RATE_USER_LIMIT (10000), PAGETOKEN_RATE_PAGE_LIMIT (10000), and the time budgets per
-window PAGETOKEN_RATE_TIME_SECONDS / PAGETOKEN_RATE_CPU_SECONDS (600 each).
+window PAGETOKEN_RATE_TIME_SECONDS / PAGETOKEN_RATE_CPU_SECONDS (600 each). With `serve --workers N`
+(PAGETOKEN_WORKERS), each process enforces 1/N of every limit.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -52,12 +54,19 @@ class Limits:
                 raise ValueError(f"{name} must be positive, not {raw}")
             return value
 
+        # Each of `serve --workers N` processes counts on its own, so each enforces its share of the limits
+        # (connections are spread over the processes); together they allow what the settings say.
+        shares = int(read("PAGETOKEN_WORKERS", 1))
+
+        def share(total: float) -> int:
+            return max(1, math.ceil(total / shares))
+
         return cls(window=read("PAGETOKEN_RATE_WINDOW_SECONDS", 3600.0),
-                   app=int(read("PAGETOKEN_RATE_APP_LIMIT", 50000)),
-                   user=int(read("PAGETOKEN_RATE_USER_LIMIT", 10000)),
-                   page=int(read("PAGETOKEN_RATE_PAGE_LIMIT", 10000)),
-                   time_budget=read("PAGETOKEN_RATE_TIME_SECONDS", 600.0),
-                   cpu_budget=read("PAGETOKEN_RATE_CPU_SECONDS", 600.0))
+                   app=share(read("PAGETOKEN_RATE_APP_LIMIT", 50000)),
+                   user=share(read("PAGETOKEN_RATE_USER_LIMIT", 10000)),
+                   page=share(read("PAGETOKEN_RATE_PAGE_LIMIT", 10000)),
+                   time_budget=read("PAGETOKEN_RATE_TIME_SECONDS", 600.0) / shares,
+                   cpu_budget=read("PAGETOKEN_RATE_CPU_SECONDS", 600.0) / shares)
 
     def calls_for(self, scope: str) -> int:
         return {APP: self.app, USER: self.user, PAGE: self.page}[scope]
