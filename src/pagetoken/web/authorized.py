@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,7 +15,7 @@ from pagetoken.core import errors
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS
 
 from .common import Web
-from .helpers import posted, span, when
+from .helpers import form_post, span, when
 from .session import form_value
 
 HOME = "/settings/apps"
@@ -73,11 +74,8 @@ class Authorized:
         with self.auth.store.read() as conn:
             return grants.installed(conn, user.id, app_id)
 
-    async def revoke(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        _, user = got
+    @form_post(HOME)
+    async def revoke(self, request: Request, form: FormData, user: User) -> Response:
         app_id = str(request.path_params["app_id"])
         if not self._installed(user, app_id):
             return self.page(request, user, 404, error="That app is not among your authorized apps.")
@@ -86,11 +84,8 @@ class Authorized:
         return self.page(request, user, notice=f"Removed {app.name}. Every token it held for you has stopped "
                                                "working, and it can no longer act for you or your Pages.")
 
-    async def remove_permission(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
+    @form_post(HOME)
+    async def remove_permission(self, request: Request, form: FormData, user: User) -> Response:
         app_id = str(request.path_params["app_id"])
         permission = form_value(form, "permission")
         if not self._installed(user, app_id):

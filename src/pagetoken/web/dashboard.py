@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,10 +16,26 @@ from pagetoken.authority.records import App, User
 from pagetoken.core import errors
 
 from .common import Web
-from .helpers import json_answer, posted, wants_json, when
+from .helpers import form_post, json_answer, wants_json, when
 from .session import form_value
 
 HOME = "/apps"
+
+
+AppHandler = Callable[[Any, Request, FormData, User, App], Awaitable[Response]]
+
+
+def owned_app(handler: AppHandler) -> Callable[[Any, Request, FormData, User], Awaitable[Response]]:
+    """A handler for `/apps/{app_id}/…`, called with the app when it is the user's; a 404 otherwise."""
+
+    @functools.wraps(handler)
+    async def run(tool: Dashboard, request: Request, form: FormData, user: User) -> Response:
+        app = tool._owned(request, user)
+        if app is None:
+            return tool._missing(request, user)
+        return await handler(tool, request, form, user, app)
+
+    return run
 
 
 class Dashboard:
@@ -52,11 +71,8 @@ class Dashboard:
             return self.web.login_redirect(request)
         return self.page(request, user)
 
-    async def create(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
+    @form_post(HOME)
+    async def create(self, request: Request, form: FormData, user: User) -> Response:
         name = form_value(form, "name")
         try:
             app, secret = apps.create(self.auth, name, owner_id=user.id)
@@ -65,27 +81,17 @@ class Dashboard:
         return self.page(request, user, notice=f"Created {app.name}. Copy its secret now and keep it on your "
                                                "server only.", focus=app.id, revealed={app.id: secret})
 
-    async def secret(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        _, user = got
-        app = self._owned(request, user)
-        if app is None:
-            return self._missing(request, user)
+    @form_post(HOME)
+    @owned_app
+    async def secret(self, request: Request, form: FormData, user: User, app: App) -> Response:
         value = apps.secret(self.auth, app.id) or ""
         if wants_json(request):
             return json_answer({"id": app.id, "secret": value})
         return self.page(request, user, focus=app.id, revealed={app.id: value})
 
-    async def reset(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        _, user = got
-        app = self._owned(request, user)
-        if app is None:
-            return self._missing(request, user)
+    @form_post(HOME)
+    @owned_app
+    async def reset(self, request: Request, form: FormData, user: User, app: App) -> Response:
         before = apps.live_token_counts(self.auth, app.id)
         value = apps.reset_secret(self.auth, app.id)
         after = apps.live_token_counts(self.auth, app.id)
@@ -94,28 +100,18 @@ class Dashboard:
                          notice=f"New secret for {app.name}. The old one no longer works, and {gone} "
                                 f"token{'s' if gone != 1 else ''} made with it stopped working.")
 
-    async def proof(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
-        app = self._owned(request, user)
-        if app is None:
-            return self._missing(request, user)
+    @form_post(HOME)
+    @owned_app
+    async def proof(self, request: Request, form: FormData, user: User, app: App) -> Response:
         on = form_value(form, "require_proof") == "on"
         apps.configure(self.auth, app.id, require_proof=on)
         return self.page(request, user, focus=app.id,
                          notice=f"{app.name}: appsecret_proof is {'now required' if on else 'no longer required'} "
                                 "on calls with its tokens.")
 
-    async def settings(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
-        app = self._owned(request, user)
-        if app is None:
-            return self._missing(request, user)
+    @form_post(HOME)
+    @owned_app
+    async def settings(self, request: Request, form: FormData, user: User, app: App) -> Response:
         uris = [u.strip() for u in form_value(form, "redirect_uris").splitlines() if u.strip()]
         try:
             apps.configure(self.auth, app.id, redirect_uris=uris,

@@ -25,7 +25,7 @@ from pagetoken.core.permissions import UnknownPermission, parse_scope
 
 from .common import Web
 from .explorer_view import Hand, choosable_apps, debug_panel, default_request, legacy_rows, permission_rows
-from .helpers import form_list, json_answer, posted, wants_json
+from .helpers import form_list, form_post, json_answer, wants_json
 from .session import form_value
 
 HOME = "/explorer"
@@ -94,11 +94,8 @@ class Explorer:
             return self.web.login_redirect(request)
         return self.page(request, user, Hand(app_id=request.query_params.get("app", "")))
 
-    async def user_token(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
+    @form_post(HOME)
+    async def user_token(self, request: Request, form: FormData, user: User) -> Response:
         hand = Hand(app_id=form_value(form, "app_id"))
         if hand.app_id not in {app.id for app, _ in choosable_apps(self.auth, user)}:
             hand.error = "Choose one of your apps first."
@@ -114,11 +111,8 @@ class Explorer:
         hand.notice = f"User access token for {app.name}, with {len(scopes)} permissions."
         return self.answer(request, user, hand)
 
-    async def page_token(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
+    @form_post(HOME)
+    async def page_token(self, request: Request, form: FormData, user: User) -> Response:
         hand = _hand(form)
         try:
             info = inspect.resolve(self.auth, hand.user_token)
@@ -137,11 +131,8 @@ class Explorer:
         hand.notice = f"Page access token for {page.name if page else hand.page_id}."
         return self.answer(request, user, hand)
 
-    async def extend(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
+    @form_post(HOME)
+    async def extend(self, request: Request, form: FormData, user: User) -> Response:
         hand = _hand(form)
         try:
             info = inspect.resolve(self.auth, hand.token)
@@ -158,19 +149,13 @@ class Explorer:
         hand.notice = "Extended: a new long-lived token. The old one stays valid until it expires."
         return self.answer(request, user, hand)
 
-    async def debug(self, request: Request) -> Response:
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
+    @form_post(HOME)
+    async def debug(self, request: Request, form: FormData, user: User) -> Response:
         return self.answer(request, user, _hand(form))
 
-    async def run(self, request: Request) -> Response:
+    @form_post(HOME)
+    async def run(self, request: Request, form: FormData, user: User) -> Response:
         """The request box without JavaScript: the same Graph call, made in-process."""
-        got = await posted(self.web, request, HOME)
-        if isinstance(got, Response):
-            return got
-        form, user = got
         hand = _hand(form)
         method = form_value(form, "method").upper()
         box = {"method": method if method in METHODS else "GET", "path": form_value(form, "path"),

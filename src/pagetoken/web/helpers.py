@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -68,6 +70,27 @@ async def posted(web: Web, request: Request, home: str) -> tuple[FormData, User]
             return json_answer({"error": "Log in first."}, 401)
         return RedirectResponse("/login?" + urlencode({"next": home}), status_code=303)
     return form, user
+
+
+FormHandler = Callable[[Any, Request, FormData, User], Awaitable[Response]]
+
+
+def form_post(home: str) -> Callable[[FormHandler], Callable[[Any, Request], Awaitable[Response]]]:
+    """A tool's POST handler, called only for a logged-in user with a valid CSRF token, with the form
+    and the user; anyone else gets `posted`'s refusal. The handler's object must have `.web`."""
+
+    def wrap(handler: FormHandler) -> Callable[[Any, Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def run(tool: Any, request: Request) -> Response:
+            got = await posted(tool.web, request, home)
+            if isinstance(got, Response):
+                return got
+            form, user = got
+            return await handler(tool, request, form, user)
+
+        return run
+
+    return wrap
 
 
 def form_list(form: FormData, name: str) -> list[str]:
