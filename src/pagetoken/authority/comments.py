@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from pagetoken.core import errors
-from pagetoken.store.store import add_node, new_id
+from pagetoken.store.store import add_node
 from pagetoken.store.tables import comments, likes, nodes
 
 from . import insights, posts
@@ -68,7 +68,7 @@ def create(auth: Authority, object_id: str, message: str | None, author_id: str 
                 raise errors.object_missing(object_id, "post")
             post = posts.get(conn, parent.post_id)
             assert post is not None
-        comment_id = _allocate(conn, post.local_id, now)
+        comment_id = add_node(conn, "comment", now, prefix=post.local_id)
         top = parent.parent_id or parent.id if parent else None
         conn.execute(insert(comments).values(
             id=comment_id, post_id=post.id, page_id=post.page_id, parent_id=top,
@@ -78,15 +78,6 @@ def create(auth: Authority, object_id: str, message: str | None, author_id: str 
                         actor_id=author_id or post.page_id)
         row = conn.execute(select(comments).where(comments.c.id == comment_id)).one()
     return Comment.from_row(row)
-
-
-def _allocate(conn: Connection, post_part: str, now: float) -> str:
-    for _ in range(8):
-        try:
-            return add_node(conn, "comment", now, f"{post_part}_{new_id()}")
-        except ValueError:
-            continue
-    raise RuntimeError("could not allocate a comment ID")
 
 
 def get(conn: Connection, comment_id: str) -> Comment | None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pagetoken.core import errors
-from pagetoken.store.store import add_node, new_id
+from pagetoken.store.store import add_node
 from pagetoken.store.tables import comments, likes, nodes, pages, posts
 
 from .apps import validate_url
@@ -68,22 +68,13 @@ def create(auth: Authority, page_id: str, message: str | None, link: str | None 
     with auth.store.write() as conn:
         if conn.execute(select(pages.c.id).where(pages.c.id == page_id)).first() is None:
             raise errors.object_missing(page_id, "post")
-        post_id = _allocate(conn, page_id, now)
+        post_id = add_node(conn, "post", now, prefix=page_id)
         conn.execute(insert(posts).values(
             id=post_id, page_id=page_id, author_id=author_id or page_id,
             author_kind=USER_AUTHOR if author_id else PAGE_AUTHOR, app_id=app_id, message=message, link=link,
             published=published or bool(author_id), created_at=now, updated_at=now))
         row = conn.execute(select(posts).where(posts.c.id == post_id)).one()
     return Post.from_row(row)
-
-
-def _allocate(conn: Connection, page_id: str, now: float) -> str:
-    for _ in range(8):
-        try:
-            return add_node(conn, "post", now, f"{page_id}_{new_id()}")
-        except ValueError:
-            continue
-    raise RuntimeError("could not allocate a post ID")
 
 
 def get(conn: Connection, post_id: str) -> Post | None:

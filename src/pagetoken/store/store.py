@@ -45,10 +45,11 @@ def new_id() -> str:
     return str(10**14 + secrets.randbelow(9 * 10**14))
 
 
-def add_node(conn: Connection, node_type: str, now: float, node_id: str | None = None) -> str:
-    """Register an object so its ID resolves to its type; allocates the ID unless given."""
+def add_node(conn: Connection, node_type: str, now: float, node_id: str | None = None, prefix: str = "") -> str:
+    """Register an object so its ID resolves to its type; allocates the ID unless given, as
+    ``PREFIX_N`` when a prefix is given (a post under its Page: ``PAGEID_POSTID``)."""
     for _ in range(8):
-        candidate = node_id or new_id()
+        candidate = node_id or (f"{prefix}_{new_id()}" if prefix else new_id())
         exists = conn.execute(select(nodes.c.id).where(nodes.c.id == candidate)).first()
         if exists is None:
             conn.execute(insert(nodes).values(id=candidate, type=node_type, created_at=now))
