@@ -17,7 +17,7 @@ from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.core.proof import parse_signed_request
 from pagetoken.store.store import Store
 from tests.support.receiver import Receiver as BaseReceiver
-from tests.support.servers import ThreadServer
+from tests.support.servers import ProcessServer, ThreadServer
 
 from .helpers import Scene, scene
 
@@ -135,3 +135,29 @@ def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver
 def test_backoff_doubles_up_to_an_hour() -> None:
     assert [callbacks.backoff(n, 2.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
     assert callbacks.backoff(40, 2.0) == 3600.0
+
+
+def test_a_real_server_process_delivers_after_it_restarts(process_server_factory: type[ProcessServer],
+                                                          tmp_path: Path, receiver: Receiver) -> None:
+    import json
+
+    import httpx
+
+    env = {"PAGETOKEN_CALLBACK_BACKOFF_SECONDS": "0.2", "PAGETOKEN_CALLBACK_POLL_SECONDS": "0.1"}
+    first = process_server_factory(tmp_path / "data", env=env)
+    app = json.loads(first.cli("apps", "create", "--name", "Deauth", "--json").stdout)
+    first.cli("apps", "set", app["id"], "--deauthorize-url", receiver.url)
+    first.start()
+    user = httpx.post(f"{first.url}/{app['id']}/accounts/test-users",
+                      data={"access_token": app["app_token"], "installed": "true"}).json()
+    receiver.status = 503
+    removed = httpx.delete(f"{first.url}/{user['id']}/permissions", params={"access_token": app["app_token"]})
+    assert removed.json() == {"success": True}
+    wait_for(lambda: receiver.attempts >= 1)
+    first.stop()  # the receiver never accepted it: the delivery is still pending in the database
+    assert receiver.received == []
+    receiver.status = 200
+    second = process_server_factory(tmp_path / "data", env=env).start()
+    wait_for(lambda: len(receiver.received) == 1, timeout=15)
+    _check(receiver.received[0], app["secret"], user["id"])
+    second.stop()
