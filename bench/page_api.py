@@ -16,14 +16,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.servers import InThread  # noqa: E402
+from tests.support.servers import ProcessServer  # noqa: E402
 
 from pagetoken.authority import apps, inspect, issue, oauth, pages, posts, users  # noqa: E402
-from pagetoken.authority.context import Authority  # noqa: E402
-from pagetoken.core.keyring import KeyRing, new_key  # noqa: E402
+from pagetoken.authority.context import Authority, Settings  # noqa: E402
 from pagetoken.core.permissions import PAGE_PERMISSIONS  # noqa: E402
-from pagetoken.server import build_app  # noqa: E402
-from pagetoken.store.store import Store  # noqa: E402
 
 
 def page_token(auth: Authority, n_posts: int) -> tuple[str, str]:
@@ -41,13 +38,15 @@ def page_token(auth: Authority, n_posts: int) -> tuple[str, str]:
     return page.id, token
 
 
-def run(requests: int, n_posts: int, clients: int) -> None:
+def run(requests: int, n_posts: int, clients: int, workers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        auth = Authority(Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}"), KeyRing([new_key()]))
-        server = InThread(build_app(auth)).start()
-        url = server.url
+        data = Path(tmp) / "data"
+        auth = Authority.open(Settings(data))  # the scene, written where the server will find it
         page_id, token = page_token(auth, n_posts)
-        feed = f"{url}/v25.0/{page_id}/feed"
+        auth.close()
+        # The server in its own processes, so the clients here do not share its interpreter.
+        server = ProcessServer(data, env={"PAGETOKEN_LOG_LEVEL": "WARNING"}, workers=workers).start()
+        feed = f"{server.url}/v25.0/{page_id}/feed"
 
         def worker(count: int) -> int:
             ok = 0
@@ -63,10 +62,9 @@ def run(requests: int, n_posts: int, clients: int) -> None:
             ok = sum(pool.map(worker, [per_client] * clients))
         elapsed = time.perf_counter() - started
         total = per_client * clients
-        print(f"GET /{{page-id}}/feed ({n_posts} posts, {clients} clients): {total} requests, {ok} ok, "
-              f"{elapsed:.2f} s, {total / elapsed:.0f} requests/second")
+        print(f"GET /{{page-id}}/feed ({n_posts} posts, {clients} clients, {workers} server processes): "
+              f"{total} requests, {ok} ok, {elapsed:.2f} s, {total / elapsed:.0f} requests/second")
         server.stop()
-        auth.close()
 
 
 def main() -> None:
@@ -74,8 +72,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=25)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
-    run(min(args.requests, 100_000), min(args.posts, 1000), max(1, min(args.clients, 32)))
+    run(min(args.requests, 100_000), min(args.posts, 1000), max(1, min(args.clients, 32)),
+        max(1, min(args.workers, 8)))
 
 
 if __name__ == "__main__":
