@@ -266,3 +266,20 @@ def test_removal_stores_its_callback_in_the_same_transaction(auth: Authority) ->
     assert [(r.user_id, r.status, r.url) for r in rows] == [(s.user_id, "pending", "https://app.example/deauth")]
     grants.remove_app(auth, s.user_id, s.app.id)  # removing again sends nothing new
     assert len(callbacks.listing(auth, s.app.id)) == 1
+
+
+def test_a_page_token_carries_what_the_users_tasks_allow(auth: Authority) -> None:
+    s = scene(auth)
+    analyst, _ = users.create(auth, "Ann", None, "password123")
+    pages.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE"])
+    short = oauth.grant_and_token(auth, s.app, analyst.id, ALL, [], None).access_token
+    long = oauth.exchange(auth, s.app, short).access_token
+    info = inspect.resolve(auth, _page_token(auth, long, s.page_id))
+    with auth.store.read() as conn:
+        carried = set(inspect.effective_scopes(conn, info))
+        before_tasks = set(inspect.effective_scopes(conn, info, by_tasks=False))
+    assert carried == {"pages_show_list", "pages_read_engagement", "read_insights"}  # granted ∩ ANALYZE
+    assert "pages_manage_posts" in before_tasks  # so publishing answers 10 (the task), not 200
+    pages.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE", "CREATE_CONTENT"])
+    with auth.store.read() as conn:
+        assert "pages_manage_posts" in inspect.effective_scopes(conn, info)

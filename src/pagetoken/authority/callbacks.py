@@ -153,9 +153,6 @@ class Worker:
     def on_app_removed(self, **_event: Any) -> None:
         self._wake.set()  # the delivery row is already stored; send it now rather than at the next poll
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, select
 
 from pagetoken.core import errors
-from pagetoken.core.permissions import PAGE_PERMISSIONS
+from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS, task_allows
 from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import APP_SECRET_PAIR_RE, is_well_formed
 from pagetoken.store.db import loads
@@ -104,8 +104,11 @@ def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, ra
                      expires_at=None, how="app_secret_pair", raw=raw)
 
 
-def effective_scopes(conn: Connection, info: TokenInfo) -> list[str]:
-    """What the token may do now: its scopes ∩ what is still granted (declines take effect at once)."""
+def effective_scopes(conn: Connection, info: TokenInfo, by_tasks: bool = True) -> list[str]:
+    """What the token carries now: its scopes ∩ what is still granted (declines take effect at once),
+    and for a user's Page token ∩ what the user's tasks on the Page allow (SPEC §4). With
+    `by_tasks=False`, the permissions before the task rule: a call the token has the permission for
+    but the tasks forbid answers 10, not 200."""
     if info.kind == APP:
         return []
     if info.origin == APP:
@@ -114,7 +117,11 @@ def effective_scopes(conn: Connection, info: TokenInfo) -> list[str]:
         return [s for s in info.scopes if s in perms]
     assert info.user_id is not None
     now_granted = set(grants.granted(conn, info.user_id, info.app_id, info.page_id if info.kind == PAGE else None))
-    return [s for s in info.scopes if s in now_granted]
+    scopes = [s for s in info.scopes if s in now_granted]
+    if by_tasks and info.kind == PAGE and info.page_id:
+        tasks = pages.tasks_of(conn, info.page_id, info.user_id)
+        scopes = [s for s in scopes if task_allows(tasks, CATALOG[s].task)]
+    return scopes
 
 
 def granular_scopes(conn: Connection, info: TokenInfo, scopes: list[str]) -> list[dict[str, Any]]:

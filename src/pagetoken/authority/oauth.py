@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from pagetoken.core import errors
 from pagetoken.core.permissions import UnknownPermission, parse_scope
 from pagetoken.core.proof import proof_matches
-from pagetoken.store.db import dumps, loads
+from pagetoken.store.db import dumps
 from pagetoken.store.tables import codes
 
 from . import apps, grants, inspect, issue, users
@@ -128,7 +128,3 @@ def create_test_user(auth: Authority, app_id: str, name: str | None, installed: 
             token, expires = issue.user_token(auth, conn, user.id, app_id, "test_user")
             issued = Issued(token, expires)
     return user, password, issued
-
-
-def granted_scope_list(raw: str | None) -> list[str]:
-    return list(loads(raw, []))

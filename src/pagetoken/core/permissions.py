@@ -105,9 +105,3 @@ def task_allows(tasks: Iterable[str], needed: str) -> bool:
     if not held:
         return False
     return needed == ANY_TASK or needed in held or MANAGE in held
-
-
-def permissions_for_tasks(scopes: Iterable[str], tasks: Iterable[str]) -> list[str]:
-    """Granted permissions ∩ what the tasks allow (for Page tokens of long-lived user tokens)."""
-    held = list(tasks)
-    return [s for s in scopes if s in CATALOG and task_allows(held, CATALOG[s].task)]

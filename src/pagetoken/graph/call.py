@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from pagetoken.authority import grants, inspect, pages
 from pagetoken.authority.context import Authority
-from pagetoken.authority.records import APP, PAGE, USER, TokenInfo
+from pagetoken.authority.records import APP, PAGE, TokenInfo
 from pagetoken.core import errors
 from pagetoken.core.permissions import MANAGE, task_allows
 
@@ -90,7 +90,7 @@ class Call:
         if tok.kind == APP:
             found: list[str] = []
         elif tok.kind == PAGE or page_id is None:
-            found = inspect.effective_scopes(conn, tok)
+            found = inspect.effective_scopes(conn, tok, by_tasks=False)  # the tasks answer 10, in check()
         else:
             assert tok.user_id is not None
             now = set(grants.granted(conn, tok.user_id, tok.app_id, page_id))
@@ -122,14 +122,6 @@ class Call:
                 raise errors.missing_permission(*missing)
         if task is not None and page_id is not None and not task_allows(self.tasks_on(conn, page_id), task):
             raise errors.missing_task(task)
-
-    def acting_user(self) -> str:
-        tok = self.require_token()
-        if tok.kind != USER or tok.user_id is None:
-            raise errors.bad_param("this call needs a user access token")
-        return tok.user_id
-
-    # ---- answers ----
 
     def url_for(self, query: dict[str, str]) -> str:
         prefix = f"/{self.version}" if self.version else ""

@@ -64,11 +64,6 @@ def success() -> dict[str, bool]:
     return {"success": True}
 
 
-def edge_summary(call: Call, items: list[dict[str, Any]], total: int, defaults: list[str]) -> dict[str, Any]:
-    """A paged edge answer with `summary: {total_count}` when `summary=true`."""
-    return call.paged(items, defaults, summary={"total_count": total})
-
-
 def check_fields(call: Call, node: NodeType) -> None:
     """(#100) for a field the node type does not have."""
     for name in call.selection or {}:
