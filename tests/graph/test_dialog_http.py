@@ -113,3 +113,16 @@ def test_login_is_throttled(server: ThreadServer) -> None:
     assert r.status_code == 303
     session = next(c for c in client.cookies.jar if c.name == "pt_session")
     assert session.has_nonstandard_attr("HttpOnly")
+
+
+def test_a_test_users_login_url_logs_them_in(server: ThreadServer) -> None:
+    app, _secret = apps.create(server.auth, "Testers")
+    app_token = server.get("/oauth/access_token", grant_type="client_credentials", client_id=app.id,
+                           client_secret=apps.secret(server.auth, app.id)).json()["access_token"]
+    created = server.post(f"/{app.id}/accounts/test-users", access_token=app_token, installed="true").json()
+    client = httpx.Client(follow_redirects=False, timeout=10)
+    page = client.get(created["login_url"])
+    assert page.status_code == 200 and f'value="{created["email"]}"' in page.text
+    r = client.post(f"{server.url}/login", data={"email": created["email"], "password": created["password"],
+                                                 "csrf_token": csrf(page.text), "next": "/explorer"})
+    assert r.status_code == 303 and r.headers["location"] == "/explorer"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from pagetoken.authority import apps, oauth, users
 from pagetoken.authority.records import APP
@@ -27,8 +28,9 @@ def read_app(call: Call) -> dict[str, Any]:
     return select(obj, call.selection, ["link", "name"])
 
 
-def _login_url(call: Call, user_id: str, app_id: str) -> str:
-    return f"{call.base_url.rstrip('/')}/login?user={user_id}&app={app_id}"
+def _login_url(call: Call, email: str | None) -> str:
+    """Where the test user logs in to the web tools (the email filled in; the password is theirs to type)."""
+    return f"{call.base_url.rstrip('/')}/login?{urlencode({'email': email or '', 'next': '/explorer'})}"
 
 
 def create_test_user(call: Call) -> dict[str, Any]:
@@ -39,13 +41,13 @@ def create_test_user(call: Call) -> dict[str, Any]:
     out: dict[str, Any] = {"id": user.id}
     if issued is not None:
         out["access_token"] = issued.access_token
-    out.update({"login_url": _login_url(call, user.id, app_id), "email": user.email, "password": password})
+    out.update({"login_url": _login_url(call, user.email), "email": user.email, "password": password})
     return out
 
 
 def list_test_users(call: Call) -> dict[str, Any]:
     app_id = _own_app(call)
-    items = [{"id": u.id, "login_url": _login_url(call, u.id, app_id)} for u in users.test_users(call.auth, app_id)]
+    items = [{"id": u.id, "login_url": _login_url(call, u.email)} for u in users.test_users(call.auth, app_id)]
     return call.paged(items)
 
 
