@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pagetoken.authority import apps, inspect, issue, pages, revoke, users
+from pagetoken.authority import apps, inspect, issue, pages, retention, revoke, users
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors
 from pagetoken.core.lifetimes import Lifetimes
@@ -298,6 +298,18 @@ def tokens_revoke(token: str = typer.Argument(..., help="The token (or - to read
             fail("no live token matches (it is unknown, malformed, or already revoked)")
     emit({"success": True, "token": fingerprint(token)}, as_json,
          _table(["token", "result"], [[fingerprint(token), "revoked"]]))
+
+
+@tokens_app.command("purge")
+def tokens_purge(older_than: float = typer.Option(30.0, "--older-than", min=0,
+                                                  help="Days a token must have been dead (revoked or expired)."),
+                 dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would go."),
+                 as_json: bool = JsonOpt) -> None:
+    """Forget dead token rows and spent codes older than the retention period (they then read as unknown)."""
+    with authority() as auth:
+        done = retention.purge(auth, older_than, dry_run)
+    data = {"tokens": done.tokens, "codes": done.codes, "dry_run": dry_run}
+    emit(data, as_json, _table(["tokens", "codes", "dry run"], [[done.tokens, done.codes, dry_run]]))
 
 
 def _walk(paths: list[Path]) -> Iterator[Path]:

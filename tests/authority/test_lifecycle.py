@@ -283,3 +283,23 @@ def test_a_page_token_carries_what_the_users_tasks_allow(auth: Authority) -> Non
     pages.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE", "CREATE_CONTENT"])
     with auth.store.read() as conn:
         assert "pages_manage_posts" in inspect.effective_scopes(conn, info)
+
+
+def test_purge_forgets_long_dead_tokens_and_spent_codes(auth: Authority, clock: ManualClock) -> None:
+    from pagetoken.authority import retention
+
+    s = scene(auth)
+    live = oauth.exchange(auth, s.app, s.user_token).access_token
+    code = oauth.grant_and_code(auth, s.app, s.user_id, "https://app.example/cb", ALL, [], None)
+    oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
+    revoke.revoke_token(auth, s.user_token)
+    clock.advance(10 * 86400)
+    assert retention.purge(auth, 30) == retention.Purged(0, 0)  # dead for 10 days only: kept
+    clock.advance(25 * 86400)
+    assert retention.purge(auth, 30, dry_run=True).tokens >= 1
+    purged = retention.purge(auth, 30)
+    assert purged.tokens >= 1 and purged.codes == 1
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, s.user_token)
+    assert code_of(e) == (190, None)  # now simply unknown
+    assert inspect.resolve(auth, live).kind == "user"  # the live long-lived token stays

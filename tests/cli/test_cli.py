@@ -22,7 +22,8 @@ def run(data_dir: Path, *args: str, ok: bool = True) -> str:
     return result.output
 
 
-COMMANDS = [[], ["serve"], ["apps"], ["apps", "create"], ["apps", "list"], ["apps", "show"], ["apps", "reset-secret"],
+COMMANDS = [[], ["serve"], ["tokens", "purge"],
+            ["apps"], ["apps", "create"], ["apps", "list"], ["apps", "show"], ["apps", "reset-secret"],
             ["apps", "set"], ["users"], ["users", "create"], ["users", "list"], ["users", "set-password"], ["pages"],
             ["pages", "create"], ["pages", "set-tasks"], ["tokens"], ["tokens", "inspect"], ["tokens", "revoke"],
             ["tokens", "scan"]]
