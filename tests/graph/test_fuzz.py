@@ -23,7 +23,8 @@ PARAMS = st.dictionaries(st.sampled_from(["fields", "limit", "after", "before", 
                                           "appsecret_proof", "permissions", "installed"]), VALUES, max_size=5)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          derandomize=True)  # the same examples every run, so CI is reproducible
 @given(method=st.sampled_from(["GET", "POST", "DELETE", "PUT"]), segments=st.lists(SEGMENTS, min_size=1, max_size=4),
        params=PARAMS, use_token=st.sampled_from(["user", "app", "none", "junk"]), as_json=st.booleans())
 def test_random_requests_get_graph_shaped_answers(server: ThreadServer, method: str, segments: list[str],
