@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pagetoken import __version__
 from pagetoken.authority import apps, inspect, issue, pages, retention, revoke, users
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors
@@ -44,8 +45,16 @@ class State:
 STATE = State()
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pagetoken {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
+    _show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit."),
     data_dir: Path = typer.Option(Path("pagetoken-data"), "--data-dir", envvar="PAGETOKEN_DATA_DIR",
                                   help="Holds the SQLite file and the master key file."),
     db: str | None = typer.Option(None, "--db", envvar="PAGETOKEN_DB",

@@ -96,3 +96,10 @@ def test_a_group_readable_master_key_is_refused(tmp_path: Path) -> None:
     os.chmod(d / "master.key", 0o644)
     result = runner.invoke(app, ["--data-dir", str(d), "apps", "list"])
     assert result.exit_code == 2 and "chmod 600" in result.stderr
+
+
+def test_version() -> None:
+    from pagetoken import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"pagetoken {__version__}"
