@@ -17,6 +17,7 @@ from rich.table import Table
 from pagetoken import __version__
 from pagetoken.authority import apps, inspect, issue, pages, retention, revoke, users
 from pagetoken.authority.context import Authority, Settings
+from pagetoken.client.cli import vault_app
 from pagetoken.core import errors
 from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.core.tokens import find_tokens, fingerprint
@@ -366,17 +367,7 @@ def tokens_scan(paths: list[Path] = typer.Argument(..., help="Files or folders t
         raise typer.Exit(1)
 
 
-def _mount_vault() -> None:
-    try:
-        from pagetoken.client.cli import vault_app
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("pagetoken.client.cli",):
-            raise
-        return
-    app.add_typer(vault_app, name="vault", help="The client-side vault: store, watch and rotate tokens.")
-
-
-_mount_vault()
+app.add_typer(vault_app, name="vault", help="The client-side vault: store, watch and rotate tokens.")
 
 
 def main() -> None:

@@ -17,13 +17,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pagetoken.authority import callbacks
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors, redact
 from pagetoken.core.clock import Clock
 from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.graph import batch, ratelimit
 from pagetoken.graph.http import GraphEndpoint, error_response
 from pagetoken.graph.openapi import openapi_document
-from pagetoken.web import dialog, login
+from pagetoken.web import authorized, dashboard, dialog, explorer, login
 from pagetoken.web.common import HERE as WEB_DIR
 from pagetoken.web.common import Web
 
@@ -88,11 +90,13 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
         Mount("/static", app=StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         *login.routes(web),
         *dialog.routes(web),
+        *explorer.routes(web),
+        *dashboard.routes(web),
+        *authorized.routes(web),
+        Route("/", home, methods=["GET", "HEAD"]),
+        Route("/{path:path}", graph.handle, methods=["GET", "POST", "DELETE", "PUT", "HEAD"]),  # the Graph API
     ]
-    for extra in web_extensions():
-        routes.extend(extra(web))
-    routes.append(Route("/", home, methods=["GET", "HEAD"]))
-    routes.append(Route("/{path:path}", graph.handle, methods=["GET", "POST", "DELETE", "PUT", "HEAD"]))
+
     async def not_routed(request: Request, exc: Exception) -> Response:
         # Paths the router cannot even match (a newline in them) and methods no route takes (PATCH …)
         # still answer as the Graph does, never with a bare text page.
@@ -106,38 +110,9 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
     app.state.graph = graph
     app.state.web = web
     app.state.metrics = metrics
-    for install in graph_extensions():
-        install(app)
+    for extension in (batch, ratelimit, callbacks):
+        extension.install(app)
     return app
-
-
-def web_extensions() -> list[Any]:
-    """Web tools beyond login and the dialog (`routes(web)` functions), when present."""
-    found = []
-    for name in ("explorer", "dashboard", "authorized"):
-        try:
-            module = __import__(f"pagetoken.web.{name}", fromlist=["routes"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pagetoken.web.{name}":
-                raise
-            continue
-        found.append(module.routes)
-    return found
-
-
-def graph_extensions() -> list[Any]:
-    """Server extensions (`install(app)` functions): batch, rate limits, callbacks, when present."""
-    found = []
-    for name in ("pagetoken.graph.batch", "pagetoken.graph.ratelimit", "pagetoken.authority.callbacks"):
-        try:
-            module = __import__(name, fromlist=["install"])
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if hasattr(module, "install"):
-            found.append(module.install)
-    return found
 
 
 def configure_logging(level: str = "INFO") -> None:
