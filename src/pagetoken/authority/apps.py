@@ -61,11 +61,8 @@ def get(auth: Authority, app_id: str, conn: Connection | None = None) -> App | N
     if cached is not None:
         return cast(App, cached)
     generation = auth.app_cache.generation()
-    if conn is not None:
-        row = conn.execute(_GET, {"app_id": app_id}).first()
-    else:
-        with auth.store.read() as c:
-            row = c.execute(_GET, {"app_id": app_id}).first()
+    with auth.store.reading(conn) as c:
+        row = c.execute(_GET, {"app_id": app_id}).first()
     if row is None:
         return None
     app = App.from_row(row)
@@ -96,11 +93,8 @@ def secret(auth: Authority, app_id: str, conn: Connection | None = None) -> str 
     if cached is not None:
         return cast(str, cached)
     generation = auth.app_cache.generation()
-    if conn is not None:
-        sealed = conn.execute(_SECRET, {"app_id": app_id}).scalar()
-    else:
-        with auth.store.read() as c:
-            sealed = c.execute(_SECRET, {"app_id": app_id}).scalar()
+    with auth.store.reading(conn) as c:
+        sealed = c.execute(_SECRET, {"app_id": app_id}).scalar()
     if sealed is None:
         return None
     value = auth.keyring.open_text(sealed, _aad(app_id))

@@ -21,7 +21,7 @@ from pagetoken.store.tables import authorizations, tokens
 
 from . import apps, grants, pages, revoke
 from .context import Authority
-from .records import APP, PAGE, USER, TokenInfo
+from .records import APP, DEBUG_TYPE, PAGE, USER, TokenInfo
 
 
 def _fmt(ts: float) -> str:
@@ -42,21 +42,16 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
     token = token.strip()
     pair = APP_SECRET_PAIR_RE.fullmatch(token)
     if pair:
-        if conn is None:
-            with auth.store.read() as c:
-                return _resolve_pair(auth, c, pair.group(1), pair.group(2), token)
-        return _resolve_pair(auth, conn, pair.group(1), pair.group(2), token)
+        with auth.store.reading(conn) as c:
+            return _resolve_pair(auth, c, pair.group(1), pair.group(2), token)
     if not is_well_formed(token):
         raise errors.invalid_token()
     digest = auth.hash(token)
     info = auth.token_cache.get(digest)
     if info is None:
         generation = auth.token_cache.generation()
-        if conn is None:
-            with auth.store.read() as c:
-                info = _load(auth, c, digest)
-        else:
-            info = _load(auth, conn, digest)
+        with auth.store.reading(conn) as c:
+            info = _load(auth, c, digest)
         auth.token_cache.put(digest, info, generation)
     now = auth.now()
     if info.expires_at is not None and now >= info.expires_at:
@@ -67,7 +62,7 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
 
 
 def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
-    """The token's row, checked for everything but time (which the caller checks on every use)."""
+    """The token's row, checked; `resolve` checks its times again on every use, cached or not."""
     row = conn.execute(_RESOLVE, {"hash": digest}).first()
     if row is None:
         raise errors.invalid_token()
@@ -144,9 +139,11 @@ def granular_scopes(conn: Connection, info: TokenInfo, scopes: list[str]) -> lis
 
 def describe(auth: Authority, info: TokenInfo, conn: Connection | None = None) -> dict[str, Any]:
     """The `data` of debug_token for a valid token."""
-    if conn is None:
-        with auth.store.read() as c:
-            return describe(auth, info, c)
+    with auth.store.reading(conn) as c:
+        return _describe(auth, info, c)
+
+
+def _describe(auth: Authority, info: TokenInfo, conn: Connection) -> dict[str, Any]:
     app = apps.get(auth, info.app_id, conn)
     scopes = effective_scopes(conn, info)
     data: dict[str, Any] = {
@@ -180,7 +177,7 @@ def describe_invalid(auth: Authority, token: str, error: errors.GraphError) -> d
             return data
         app = apps.get(auth, row.app_id, conn)
     data.update({
-        "app_id": row.app_id, "type": {APP: "APP", USER: "USER", PAGE: "PAGE"}[row.kind],
+        "app_id": row.app_id, "type": DEBUG_TYPE[row.kind],
         "application": app.name if app else "", "expires_at": int(row.expires_at or 0),
         "issued_at": int(row.issued_at),
     })

@@ -41,12 +41,8 @@ def create(auth: Authority, name: str, category: str, owner_id: str) -> Page:
 
 
 def get(auth: Authority, page_id: str, conn: Connection | None = None) -> Page | None:
-    query = select(pages).where(pages.c.id == page_id)
-    if conn is not None:
-        row = conn.execute(query).first()
-    else:
-        with auth.store.read() as c:
-            row = c.execute(query).first()
+    with auth.store.reading(conn) as c:
+        row = c.execute(select(pages).where(pages.c.id == page_id)).first()
     return Page.from_row(row) if row else None
 
 

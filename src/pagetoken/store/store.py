@@ -30,6 +30,15 @@ class Store:
             yield conn
 
     @contextmanager
+    def reading(self, conn: Connection | None) -> Iterator[Connection]:
+        """`conn` when the caller is already in a transaction; otherwise a reading one of its own."""
+        if conn is not None:
+            yield conn
+            return
+        with self.read() as own:
+            yield own
+
+    @contextmanager
     def write(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             conn = conn.execution_options(writing=True)
