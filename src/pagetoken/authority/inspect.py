@@ -99,11 +99,12 @@ def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, ra
                      expires_at=None, how="app_secret_pair", raw=raw)
 
 
-def effective_scopes(conn: Connection, info: TokenInfo, by_tasks: bool = True) -> list[str]:
+def effective_scopes(conn: Connection, info: TokenInfo, by_tasks: bool = True,
+                     page_id: str | None = None) -> list[str]:
     """What the token carries now: its scopes ∩ what is still granted (declines take effect at once),
     and for a user's Page token ∩ what the user's tasks on the Page allow (SPEC §4). With
     `by_tasks=False`, the permissions before the task rule: a call the token has the permission for
-    but the tasks forbid answers 10, not 200."""
+    but the tasks forbid answers 10, not 200. A user token with `page_id`: what it may use on that Page."""
     if info.kind == APP:
         return []
     if info.origin == APP:
@@ -111,7 +112,8 @@ def effective_scopes(conn: Connection, info: TokenInfo, by_tasks: bool = True) -
         perms, _ = grants.app_page_permissions(conn, info.app_id, info.page_id)
         return [s for s in info.scopes if s in perms]
     assert info.user_id is not None
-    now_granted = set(grants.granted(conn, info.user_id, info.app_id, info.page_id if info.kind == PAGE else None))
+    on_page = info.page_id if info.kind == PAGE else page_id
+    now_granted = set(grants.granted(conn, info.user_id, info.app_id, on_page))
     scopes = [s for s in info.scopes if s in now_granted]
     if by_tasks and info.kind == PAGE and info.page_id:
         tasks = pages.tasks_of(conn, info.page_id, info.user_id)

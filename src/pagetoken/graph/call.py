@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 
-from pagetoken.authority import grants, inspect, pages
+from pagetoken.authority import inspect, pages
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import APP, PAGE, TokenInfo
 from pagetoken.core import errors
@@ -87,14 +87,8 @@ class Call:
         tok = self.require_token()
         if page_id in self._scopes:
             return self._scopes[page_id]
-        if tok.kind == APP:
-            found: list[str] = []
-        elif tok.kind == PAGE or page_id is None:
-            found = inspect.effective_scopes(conn, tok, by_tasks=False)  # the tasks answer 10, in check()
-        else:
-            assert tok.user_id is not None
-            now = set(grants.granted(conn, tok.user_id, tok.app_id, page_id))
-            found = [s for s in tok.scopes if s in now]
+        # Before the task rule: the tasks answer 10, in check().
+        found = inspect.effective_scopes(conn, tok, by_tasks=False, page_id=page_id)
         self._scopes[page_id] = found
         return found
 
