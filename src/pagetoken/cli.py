@@ -290,9 +290,7 @@ def tokens_inspect(token: str = typer.Argument(..., help="The token (or - to rea
     with authority() as auth:
         try:
             data = inspect.describe(auth, inspect.resolve(auth, token))
-        except errors.GraphError as exc:
-            if exc.code != errors.CODE_TOKEN:
-                raise
+        except errors.TokenError as exc:
             data = inspect.describe_invalid(auth, token, exc)
     emit(data, as_json, _table(["field", "value"], [[k, json.dumps(v) if not isinstance(v, str) else v]
                                                     for k, v in data.items()]))
@@ -356,8 +354,10 @@ def tokens_scan(paths: list[Path] = typer.Argument(..., help="Files or folders t
                 try:
                     info = inspect.resolve(auth, f["_raw"])
                     f["status"] = f"live {info.debug_type}"
-                except errors.GraphError as exc:
-                    f["status"] = "unknown" if exc.subcode is None and "Invalid OAuth" in exc.message else "dead"
+                except errors.InvalidToken:
+                    f["status"] = "unknown"
+                except errors.GraphError:
+                    f["status"] = "dead"
     for f in findings:
         del f["_raw"]
     emit(findings, as_json, _table(["path", "line", "column", "token", "status"],

@@ -101,8 +101,8 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
         # Paths the router cannot even match (a newline in them) and methods no route takes (PATCH …)
         # still answer as the Graph does, never with a bare text page.
         if getattr(exc, "status_code", 404) == 405:
-            return error_response(errors.bad_param(f"Unsupported method {request.method}"))
-        return error_response(errors.unknown_path(request.url.path))
+            return error_response(errors.BadParameter(f"Unsupported method {request.method}"))
+        return error_response(errors.UnknownPath(request.url.path))
 
     app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed})
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -124,28 +124,28 @@ class FakeGraph:
             return Tok("APP")
         tok = self.tokens.get(token)
         if tok is None:
-            raise errors.invalid_token()
+            raise errors.InvalidToken()
         if "appsecret_proof" in params:
             if params["appsecret_proof"] != appsecret_proof(token, self.secret):
-                raise errors.proof_invalid()
+                raise errors.ProofInvalid()
         elif self.require_proof:
-            raise errors.proof_required()
+            raise errors.ProofRequired()
         if tok.revoked:
-            raise errors.session_invalid()
+            raise errors.SessionInvalidated()
         if tok.error == "app_removed":
-            raise errors.app_not_authorized(tok.user_id, self.app_id)
+            raise errors.AppNotAuthorized(tok.user_id, self.app_id)
         if tok.error == "password_changed":
-            raise errors.password_changed()
+            raise errors.PasswordChanged()
         if tok.error == "data_access_expired":
-            raise errors.data_access_expired()
+            raise errors.DataAccessExpired()
         if tok.expires_at and tok.expires_at <= self.clock.now():
-            raise errors.token_expired("then", "now")
+            raise errors.TokenExpired("then", "now")
         return tok
 
     def _route(self, method: str, path: str, params: dict[str, str]) -> Any:
         if path == "debug_token":
             if params.get("access_token") != self.app_token:
-                raise errors.app_token_required()
+                raise errors.AppTokenRequired()
             return {"data": self._debug(params.get("input_token", ""))}
         if path == "oauth/access_token":
             if method == "DELETE":
@@ -155,7 +155,7 @@ class FakeGraph:
                     self.revocations[params["access_token"]] += 1
                 return {"success": True}
             if (params.get("client_id"), params.get("client_secret")) != (self.app_id, self.secret):
-                raise errors.bad_param("Error validating client secret.")
+                raise errors.BadParameter("Error validating client secret.")
             if params.get("grant_type") == "client_credentials":
                 return {"access_token": self.app_token, "token_type": "bearer"}
             return self._exchange(params.get("fb_exchange_token", ""))
@@ -166,7 +166,7 @@ class FakeGraph:
                     "paging": {"cursors": {"before": "b", "after": "a"}}}
         if path in self.pages:
             return self._page(path, tok)
-        raise errors.unknown_path(path)
+        raise errors.UnknownPath(path)
 
     def _exchange(self, old: str) -> Any:
         import time
@@ -177,7 +177,7 @@ class FakeGraph:
             self.attempts[old] += 1
         tok = self.tokens.get(old)
         if tok is None:
-            raise errors.invalid_token()
+            raise errors.InvalidToken()
         self._check(old, {"appsecret_proof": appsecret_proof(old, self.secret)})
         with self.lock:
             self.exchanges[old] += 1

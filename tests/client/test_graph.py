@@ -181,7 +181,7 @@ def test_page_token_for_one_page(graph: GraphClient) -> None:
 @respx.mock
 def test_transient_errors_are_retried_with_backoff(graph: GraphClient, sleeps: Sleeps) -> None:
     route = respx.get(f"{BASE}/me")
-    route.side_effect = [error(errors.service_unavailable()), httpx.Response(502, text="<html>"),
+    route.side_effect = [error(errors.ServiceUnavailable()), httpx.Response(502, text="<html>"),
                          httpx.Response(200, json={"id": "1"})]
     assert graph.get("me", new_token()) == {"id": "1"}
     assert route.call_count == 3 and len(sleeps) == 2
@@ -190,16 +190,16 @@ def test_transient_errors_are_retried_with_backoff(graph: GraphClient, sleeps: S
 
 @respx.mock
 def test_transient_errors_give_up_after_the_attempts(graph: GraphClient) -> None:
-    route = respx.get(f"{BASE}/me").mock(return_value=error(errors.unknown_error()))
+    route = respx.get(f"{BASE}/me").mock(return_value=error(errors.UnknownError()))
     with pytest.raises(TransientError):
         graph.get("me", new_token())
     assert route.call_count == 3
 
 
 @respx.mock
-@pytest.mark.parametrize("err", [errors.token_expired("a", "b"), errors.missing_permission("pages_manage_posts"),
-                                 errors.missing_task("MANAGE"), errors.bad_param("x"), errors.object_missing("1"),
-                                 errors.app_not_authorized("1", "2")])
+@pytest.mark.parametrize("err", [errors.TokenExpired("a", "b"), errors.MissingPermission("pages_manage_posts"),
+                                 errors.MissingTask("MANAGE"), errors.BadParameter("x"), errors.ObjectMissing("1"),
+                                 errors.AppNotAuthorized("1", "2")])
 def test_never_retried(graph: GraphClient, sleeps: Sleeps, err: errors.GraphError) -> None:
     route = respx.get(f"{BASE}/me").mock(return_value=error(err))
     with pytest.raises(GraphError) as caught:
@@ -210,8 +210,8 @@ def test_never_retried(graph: GraphClient, sleeps: Sleeps, err: errors.GraphErro
 
 @respx.mock
 def test_typed_errors_come_out(graph: GraphClient) -> None:
-    respx.get(f"{BASE}/111").mock(return_value=error(errors.object_missing("111")))
-    respx.post(f"{BASE}/111/feed").mock(return_value=error(errors.missing_permission("pages_manage_posts")))
+    respx.get(f"{BASE}/111").mock(return_value=error(errors.ObjectMissing("111")))
+    respx.post(f"{BASE}/111/feed").mock(return_value=error(errors.MissingPermission("pages_manage_posts")))
     with pytest.raises(ObjectNotFound):
         graph.get("111", new_token())
     with pytest.raises(PermissionDenied) as denied:
@@ -237,14 +237,14 @@ def test_network_errors(graph: GraphClient, sleeps: Sleeps) -> None:
 @respx.mock
 def test_rate_limits(graph: GraphClient, sleeps: Sleeps) -> None:
     route = respx.get(f"{BASE}/me")
-    route.side_effect = [error(errors.app_rate_limited(), **{"Retry-After": "2"}), httpx.Response(200, json={})]
+    route.side_effect = [error(errors.AppRateLimited(), **{"Retry-After": "2"}), httpx.Response(200, json={})]
     graph.get("me", new_token())
     assert sleeps == [2.0]
-    respx.get(f"{BASE}/111").mock(return_value=error(errors.page_rate_limited()))
+    respx.get(f"{BASE}/111").mock(return_value=error(errors.PageRateLimited()))
     with pytest.raises(RateLimited) as caught:
         graph.get("111", new_token())
     assert caught.value.retry_after is None
-    respx.get(f"{BASE}/222").mock(return_value=error(errors.user_rate_limited(), **{"Retry-After": "3600"}))
+    respx.get(f"{BASE}/222").mock(return_value=error(errors.UserRateLimited(), **{"Retry-After": "3600"}))
     with pytest.raises(RateLimited) as long_wait:
         graph.get("222", new_token())
     assert long_wait.value.retry_after == 3600
@@ -272,7 +272,7 @@ def test_odd_bodies(graph: GraphClient) -> None:
     respx.get(f"{BASE}/me").respond(text="<html>hi</html>")
     with pytest.raises(Exception, match="not JSON"):
         graph.get("me", new_token())
-    respx.get(f"{BASE}/x").respond(200, json=errors.token_expired("a", "b").body())
+    respx.get(f"{BASE}/x").respond(200, json=errors.TokenExpired("a", "b").body())
     with pytest.raises(TokenExpired):
         graph.get("x", new_token())
 
@@ -302,8 +302,8 @@ def test_async_client_is_the_same_client() -> None:
         seen.append(s)
 
     route = respx.get(f"{BASE}/me")
-    route.side_effect = [error(errors.service_unavailable()), httpx.Response(200, json={"id": "1"})]
-    respx.get(f"{BASE}/111").mock(return_value=error(errors.token_expired("a", "b")))
+    route.side_effect = [error(errors.ServiceUnavailable()), httpx.Response(200, json={"id": "1"})]
+    respx.get(f"{BASE}/111").mock(return_value=error(errors.TokenExpired("a", "b")))
     feed = respx.get(f"{BASE}/111/feed")
     feed.side_effect = [
         httpx.Response(200, json={"data": [1], "paging": {"cursors": {"after": "x"},

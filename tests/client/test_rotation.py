@@ -137,7 +137,7 @@ def test_needs_reauth_is_reported_once_with_a_signed_webhook(vault: Vault, clien
 def test_transient_failures_back_off(vault: Vault, client: GraphClient, fake: FakeGraph, clock: ManualClock) -> None:
     token = add_user(vault, client, fake, pages=False)
     clock.advance(55 * DAY)
-    fake.fail_next = [(500, errors.service_unavailable().body())] * 2  # the client's two attempts
+    fake.fail_next = [(500, errors.ServiceUnavailable().body())] * 2  # the client's two attempts
     rotator = Rotator(vault, client, retry_base=60, retry_cap=3600)
     assert [o.action for o in rotator.rotate_due()] == ["failed"]
     record = vault.get("me")
@@ -145,7 +145,7 @@ def test_transient_failures_back_off(vault: Vault, client: GraphClient, fake: Fa
     assert 30 <= record.next_attempt_at - clock.now() <= 60
     assert rotator.due() == []  # backing off
     clock.advance(61)
-    fake.fail_next = [(500, errors.service_unavailable().body())] * 2
+    fake.fail_next = [(500, errors.ServiceUnavailable().body())] * 2
     rotator.rotate_due()
     record = vault.get("me")
     assert record.attempts == 2 and 60 <= record.next_attempt_at - clock.now() <= 120

@@ -51,21 +51,21 @@ def create(auth: Authority, page_id: str, name: str | None, daily_budget: int, s
     """A new ad for the Page (PAUSED unless asked otherwise), optionally promoting one of its posts."""
     name = (name or "").strip()
     if not name or len(name) > 400:
-        raise errors.bad_param("The parameter name is required (1 to 400 characters)")
+        raise errors.BadParameter("The parameter name is required (1 to 400 characters)")
     if not MIN_BUDGET <= daily_budget <= MAX_BUDGET:
-        raise errors.bad_param(f"daily_budget must be between {MIN_BUDGET} and {MAX_BUDGET} (in cents)")
+        raise errors.BadParameter(f"daily_budget must be between {MIN_BUDGET} and {MAX_BUDGET} (in cents)")
     status = (status or "PAUSED").upper()
     if status not in STATUSES:
-        raise errors.bad_param(f"status must be one of {', '.join(STATUSES)}")
+        raise errors.BadParameter(f"status must be one of {', '.join(STATUSES)}")
     objective = (objective or "POST_ENGAGEMENT").upper()
     if objective not in OBJECTIVES:
-        raise errors.bad_param(f"objective must be one of {', '.join(OBJECTIVES)}")
+        raise errors.BadParameter(f"objective must be one of {', '.join(OBJECTIVES)}")
     now = auth.now()
     with auth.store.write() as conn:
         if post_id is not None:
             owner = conn.execute(select(posts.c.page_id).where(posts.c.id == post_id)).scalar()
             if owner != page_id:
-                raise errors.bad_param(f"post_id {post_id} is not a post of Page {page_id}")
+                raise errors.BadParameter(f"post_id {post_id} is not a post of Page {page_id}")
         ad_id = add_node(conn, "ad", now)
         conn.execute(insert(ads).values(id=ad_id, page_id=page_id, app_id=app_id, name=name, status=status,
                                         objective=objective, daily_budget=daily_budget, currency=CURRENCY,

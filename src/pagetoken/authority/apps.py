@@ -27,9 +27,9 @@ def validate_url(url: str, what: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise errors.bad_param(f"{what} must be an absolute http(s) URL, not {url!r}")
+        raise errors.BadParameter(f"{what} must be an absolute http(s) URL, not {url!r}")
     if parts.fragment:
-        raise errors.bad_param(f"{what} must not contain a fragment")
+        raise errors.BadParameter(f"{what} must not contain a fragment")
     return url
 
 
@@ -38,7 +38,7 @@ def create(auth: Authority, name: str, owner_id: str | None = None,
     """A new app and its secret (shown once to its creator)."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise errors.bad_param("name must be 1 to 200 characters")
+        raise errors.BadParameter("name must be 1 to 200 characters")
     uris = [validate_url(u, "redirect_uri") for u in (redirect_uris or [])]
     secret = new_app_secret()
     now = auth.now()
@@ -73,7 +73,7 @@ def get(auth: Authority, app_id: str, conn: Connection | None = None) -> App | N
 def require(auth: Authority, app_id: str) -> App:
     app = get(auth, app_id)
     if app is None:
-        raise errors.object_missing(app_id)
+        raise errors.ObjectMissing(app_id)
     return app
 
 
@@ -105,13 +105,13 @@ def secret(auth: Authority, app_id: str, conn: Connection | None = None) -> str 
 def check_secret(auth: Authority, app_id: str | None, given: str | None) -> App:
     """The app when `given` is its secret; otherwise the Graph's error for bad client credentials."""
     if not app_id:
-        raise errors.bad_param("Missing client_id parameter.")
+        raise errors.BadParameter("Missing client_id parameter.")
     if not given:
-        raise errors.bad_param("Missing client_secret parameter.")
+        raise errors.BadParameter("Missing client_secret parameter.")
     app = get(auth, app_id)
     real = secret(auth, app_id) if app else None
     if app is None or real is None or not same_secret(real, given):
-        raise errors.GraphError("Error validating client secret.", errors.CODE_PARAM)
+        raise errors.BadClientSecret()
     return app
 
 
@@ -143,7 +143,7 @@ def configure(auth: Authority, app_id: str, *, require_proof: bool | None = None
         values["deauthorize_url"] = validate_url(deauthorize_url, "deauthorize_url") if deauthorize_url else None
     if name is not None:
         if not name.strip() or len(name) > 200:
-            raise errors.bad_param("name must be 1 to 200 characters")
+            raise errors.BadParameter("name must be 1 to 200 characters")
         values["name"] = name.strip()
     if values:
         with auth.store.write() as conn:

@@ -48,9 +48,9 @@ class Comment:
 
 def _check_message(message: str | None) -> str:
     if not message or not message.strip():
-        raise errors.bad_param("The parameter message is required: a comment needs text")
+        raise errors.BadParameter("The parameter message is required: a comment needs text")
     if len(message) > MAX_MESSAGE:
-        raise errors.bad_param(f"message is longer than {MAX_MESSAGE} characters")
+        raise errors.BadParameter(f"message is longer than {MAX_MESSAGE} characters")
     return message
 
 
@@ -65,7 +65,7 @@ def create(auth: Authority, object_id: str, message: str | None, author_id: str 
         if post is None:
             parent = get(conn, object_id)
             if parent is None:
-                raise errors.object_missing(object_id, "post")
+                raise errors.ObjectMissing(object_id, "post")
             post = posts.get(conn, parent.post_id)
             assert post is not None
         comment_id = add_node(conn, "comment", now, prefix=post.local_id)
@@ -89,7 +89,7 @@ def require(auth: Authority, comment_id: str, method: str = "get") -> Comment:
     with auth.store.read() as conn:
         comment = get(conn, comment_id)
     if comment is None:
-        raise errors.object_missing(comment_id, method)
+        raise errors.ObjectMissing(comment_id, method)
     return comment
 
 
@@ -119,7 +119,7 @@ def edit(auth: Authority, comment_id: str, message: str | None) -> Comment:
     """Change the text of one of the Page's own comments."""
     comment = require(auth, comment_id, "post")
     if not comment.by_page:
-        raise errors.bad_param("A Page can only edit its own comments; hide a visitor's comment instead")
+        raise errors.BadParameter("A Page can only edit its own comments; hide a visitor's comment instead")
     text = _check_message(message)
     with auth.store.write() as conn:
         conn.execute(update(comments).where(comments.c.id == comment_id).values(message=text,
@@ -131,7 +131,7 @@ def set_hidden(auth: Authority, comment_id: str, hidden: bool) -> Comment:
     """Hide or unhide a visitor's comment (hidden: seen only by its author and the Page's people)."""
     comment = require(auth, comment_id, "post")
     if comment.by_page:
-        raise errors.bad_param("A Page cannot hide its own comments; delete or edit them instead")
+        raise errors.BadParameter("A Page cannot hide its own comments; delete or edit them instead")
     with auth.store.write() as conn:
         conn.execute(update(comments).where(comments.c.id == comment_id).values(is_hidden=hidden,
                                                                               updated_at=auth.now()))

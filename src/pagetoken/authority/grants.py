@@ -45,7 +45,7 @@ def consent(auth: Authority, conn: Connection, user_id: str, app_id: str, grante
             (authorizations.c.user_id == user_id) & (authorizations.c.app_id == app_id)).values(**values))
     for perm, status in [(p, GRANTED) for p in granted] + [(p, DECLINED) for p in declined]:
         if perm not in CATALOG:
-            raise errors.bad_param(f"Invalid Scopes: {perm}")
+            raise errors.BadParameter(f"Invalid Scopes: {perm}")
         key = (grants.c.user_id == user_id) & (grants.c.app_id == app_id) & (grants.c.permission == perm)
         tgt = targets if perm in PAGE_PERMISSIONS else None
         if conn.execute(select(grants.c.permission).where(key)).first() is None:
@@ -138,7 +138,7 @@ def remove_permission(auth: Authority, user_id: str, app_id: str, permission: st
     names = list(LEGACY.get(permission, (permission,)))  # a legacy name removes what it expands to
     for name in names:
         if name not in CATALOG:
-            raise errors.bad_param(f"Invalid permission: {permission}")
+            raise errors.BadParameter(f"Invalid permission: {permission}")
     now = auth.now()
     with auth.store.write() as conn:
         for name in names:

@@ -138,7 +138,7 @@ def parse_time(raw: str | None, name: str) -> float | None:
     try:
         dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise errors.bad_param(f"{name} must be a Unix time or an ISO 8601 date, not {raw!r}") from exc
+        raise errors.BadParameter(f"{name} must be a Unix time or an ISO 8601 date, not {raw!r}") from exc
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
 
 
@@ -151,9 +151,9 @@ def end_times(now: float, since: float | None, until: float | None) -> list[floa
     last = end_of_day(until if until is not None else now)
     first = end_of_day(since) if since is not None else last - DAY
     if first > last:
-        raise errors.bad_param("since must be earlier than until")
+        raise errors.BadParameter("since must be earlier than until")
     if (last - first) / DAY > MAX_RANGE_DAYS:
-        raise errors.bad_param(f"There cannot be more than {MAX_RANGE_DAYS} days between since and until")
+        raise errors.BadParameter(f"There cannot be more than {MAX_RANGE_DAYS} days between since and until")
     count = int((last - first) // DAY) + 1
     return [first + i * DAY for i in range(count)]
 
@@ -186,11 +186,11 @@ def resolve_metrics(names: Iterable[str], catalog: dict[str, Metric]) -> list[Me
     for name in names:
         metric = catalog.get(name)
         if metric is None:
-            raise errors.bad_param(f"The value must be a valid insights metric: {name!r} is not one of "
+            raise errors.BadParameter(f"The value must be a valid insights metric: {name!r} is not one of "
                                    f"{', '.join(catalog)}")
         out.append(metric)
     if not out:
-        raise errors.bad_param("The parameter metric is required: " + ", ".join(catalog))
+        raise errors.BadParameter("The parameter metric is required: " + ", ".join(catalog))
     return out
 
 
@@ -199,7 +199,7 @@ def compute(conn: Connection, scope_id: str, metrics: Sequence[Metric], periods:
     """The `data` of an insights answer: one entry per metric and period."""
     for period in periods:
         if period not in PERIODS:
-            raise errors.bad_param(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+            raise errors.BadParameter(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     out = []
     for metric in metrics:
         for period in periods:

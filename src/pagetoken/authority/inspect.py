@@ -45,7 +45,7 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
         with auth.store.reading(conn) as c:
             return _resolve_pair(auth, c, pair.group(1), pair.group(2), token)
     if not is_well_formed(token):
-        raise errors.invalid_token()
+        raise errors.InvalidToken()
     digest = auth.hash(token)
     info = auth.token_cache.get(digest)
     if info is None:
@@ -55,9 +55,9 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
         auth.token_cache.put(digest, info, generation)
     now = auth.now()
     if info.expires_at is not None and now >= info.expires_at:
-        raise errors.token_expired(_fmt(info.expires_at), _fmt(now))
+        raise errors.TokenExpired(_fmt(info.expires_at), _fmt(now))
     if info.origin == USER and info.data_access_expires_at is not None and now >= info.data_access_expires_at:
-        raise errors.data_access_expired()
+        raise errors.DataAccessExpired()
     return replace(info, raw=token)
 
 
@@ -65,12 +65,12 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
     """The token's row, checked; `resolve` checks its times again on every use, cached or not."""
     row = conn.execute(_RESOLVE, {"hash": digest}).first()
     if row is None:
-        raise errors.invalid_token()
+        raise errors.InvalidToken()
     if row.revoked_reason:
         raise revoke.error_for(row.revoked_reason, row.user_id, row.app_id)
     now = auth.now()
     if row.expires_at is not None and now >= row.expires_at:
-        raise errors.token_expired(_fmt(row.expires_at), _fmt(now))
+        raise errors.TokenExpired(_fmt(row.expires_at), _fmt(now))
     info = TokenInfo(kind=row.kind, app_id=row.app_id, origin=row.origin, long_lived=bool(row.long_lived),
                      scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at, expires_at=row.expires_at,
                      how=row.how, token_id=row.id, user_id=row.user_id, page_id=row.page_id,
@@ -78,15 +78,15 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
     if info.origin == USER:
         assert info.user_id is not None
         if row.removed_at is not None or row.data_access_expires_at is None:
-            raise errors.app_not_authorized(info.user_id, info.app_id)
+            raise errors.AppNotAuthorized(info.user_id, info.app_id)
         if now >= row.data_access_expires_at:
-            raise errors.data_access_expired()
+            raise errors.DataAccessExpired()
         if info.kind == PAGE and info.page_id and not pages.tasks_of(conn, info.page_id, info.user_id):
-            raise errors.not_page_admin()
+            raise errors.NotPageAdmin()
     elif info.kind == PAGE and info.page_id:
         _, grantor = grants.app_page_permissions(conn, info.app_id, info.page_id)
         if grantor is None:
-            raise errors.app_not_authorized(info.page_id, info.app_id)
+            raise errors.AppNotAuthorized(info.page_id, info.app_id)
     return info
 
 
@@ -94,7 +94,7 @@ def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, ra
     app = apps.get(auth, app_id, conn)
     real = apps.secret(auth, app_id, conn) if app else None
     if app is None or real is None or not same_secret(real, given):
-        raise errors.invalid_token()
+        raise errors.InvalidToken()
     return TokenInfo(kind=APP, app_id=app_id, origin=APP, long_lived=True, scopes=(), issued_at=app.created_at,
                      expires_at=None, how="app_secret_pair", raw=raw)
 

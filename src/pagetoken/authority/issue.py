@@ -43,7 +43,7 @@ def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, how
                long_lived: bool = False, parent_id: int | None = None) -> tuple[str, float]:
     """A user token carrying what the user grants the app now; returns (token, expires_at)."""
     if not grants.installed(conn, user_id, app_id):
-        raise errors.app_not_authorized(user_id, app_id)
+        raise errors.AppNotAuthorized(user_id, app_id)
     now = auth.now()
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
     expires = now + life
@@ -77,12 +77,10 @@ def page_token_for_app(auth: Authority, conn: Connection, app_id: str, page_id: 
                        parent_id: int | None = None) -> tuple[str, float]:
     """A Page token made from the app's own credentials, for a Page that granted the app access."""
     if pages.get(auth, page_id, conn) is None:
-        raise errors.object_missing(page_id)
+        raise errors.ObjectMissing(page_id)
     perms, grantor = grants.app_page_permissions(conn, app_id, page_id)
     if grantor is None:
-        raise errors.GraphError(
-            f"(#10) Page {page_id} has not granted application {app_id} access. A person with the MANAGE "
-            "task on the Page must grant the app Page permissions for it first.", errors.CODE_PERMISSION_TASK)
+        raise errors.PageNotGranted(page_id=page_id, app_id=app_id)
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
     expires = auth.now() + life
     ordered = sorted(p for p in perms if p in PAGE_PERMISSIONS)
@@ -98,15 +96,15 @@ def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, flo
     if info.kind == USER:
         assert info.user_id is not None
         if not grants.installed(conn, info.user_id, info.app_id):
-            raise errors.app_not_authorized(info.user_id, info.app_id)
+            raise errors.AppNotAuthorized(info.user_id, info.app_id)
         scopes = [s for s in grants.granted(conn, info.user_id, info.app_id) if s in info.scopes]
     elif info.kind == PAGE and info.long_lived:
         scopes = list(info.scopes)
     elif info.kind == PAGE:
-        raise errors.bad_param("fb_exchange_token takes a user token or a long-lived Page token; get a "
+        raise errors.BadParameter("fb_exchange_token takes a user token or a long-lived Page token; get a "
                                "long-lived Page token from a long-lived user token instead")
     else:
-        raise errors.bad_param("fb_exchange_token cannot extend an app token")
+        raise errors.BadParameter("fb_exchange_token cannot extend an app token")
     token, _ = _insert(auth, conn, kind=info.kind, origin=info.origin, app_id=info.app_id,
                        user_id=info.user_id, page_id=info.page_id, how="exchange", scopes=scopes,
                        expires_at=expires, long_lived=True, parent_id=info.token_id)

@@ -21,7 +21,6 @@ from .context import Authority
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 TAGS = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT")
 MAX_TEXT = 2000
-SUB_NO_USER = 2018001
 
 
 @dataclass(frozen=True)
@@ -57,9 +56,9 @@ class Conversation:
 
 def _text(text: str | None) -> str:
     if not text or not text.strip():
-        raise errors.bad_param("message must have text: {\"text\": \"…\"}")
+        raise errors.BadParameter("message must have text: {\"text\": \"…\"}")
     if len(text) > MAX_TEXT:
-        raise errors.bad_param(f"message text is longer than {MAX_TEXT} characters")
+        raise errors.BadParameter(f"message text is longer than {MAX_TEXT} characters")
     return text
 
 
@@ -79,9 +78,9 @@ def receive(auth: Authority, page_id: str, user_id: str, text: str | None) -> Me
     now = auth.now()
     with auth.store.write() as conn:
         if conn.execute(select(pages.c.id).where(pages.c.id == page_id)).first() is None:
-            raise errors.object_missing(page_id)
+            raise errors.ObjectMissing(page_id)
         if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
-            raise errors.object_missing(user_id)
+            raise errors.ObjectMissing(user_id)
         conv = find(conn, page_id, user_id)
         if conv is None:
             conv_id = add_node(conn, "conversation", now)
@@ -98,15 +97,15 @@ def send(auth: Authority, page_id: str, recipient_id: str, text: str | None, mes
     """The Page writes to a person who has written to it."""
     kind = (messaging_type or "").strip().upper()
     if kind not in MESSAGING_TYPES:
-        raise errors.bad_param(f"messaging_type must be one of {', '.join(MESSAGING_TYPES)}")
+        raise errors.BadParameter(f"messaging_type must be one of {', '.join(MESSAGING_TYPES)}")
     if kind == "MESSAGE_TAG" and (tag or "").upper() not in TAGS:
-        raise errors.bad_param(f"a MESSAGE_TAG message needs a tag: one of {', '.join(TAGS)}")
+        raise errors.BadParameter(f"a MESSAGE_TAG message needs a tag: one of {', '.join(TAGS)}")
     body = _text(text)
     now = auth.now()
     with auth.store.write() as conn:
         conv = find(conn, page_id, recipient_id)
         if conv is None:
-            raise errors.GraphError("(#100) No matching user found", errors.CODE_PARAM, subcode=SUB_NO_USER)
+            raise errors.NoMatchingUser()
         return _store(conn, conv.id, page_id, page_id, recipient_id, True, body, kind, app_id, now)
 
 

@@ -35,7 +35,7 @@ def scopes_or_error(raw: str | None) -> list[str]:
     try:
         return parse_scope(raw)
     except UnknownPermission as exc:
-        raise errors.bad_param(f"Invalid Scopes: {exc.name}. This message is only shown to developers.") from exc
+        raise errors.BadParameter(f"Invalid Scopes: {exc.name}. This message is only shown to developers.") from exc
 
 
 def grant_and_code(auth: Authority, app: App, user_id: str, redirect_uri: str, granted: list[str],
@@ -63,17 +63,17 @@ def grant_and_token(auth: Authority, app: App, user_id: str, granted: list[str],
 def redeem_code(auth: Authority, app: App, redirect_uri: str | None, code: str | None) -> Issued:
     """Code → short-lived user token. A code works once, before it lapses, with its own redirect_uri."""
     if not code:
-        raise errors.bad_param("Missing code parameter.")
+        raise errors.BadParameter("Missing code parameter.")
     now = auth.now()
     with auth.store.write() as conn:
         row = conn.execute(select(codes).where(codes.c.hash == auth.hash(code))).first()
         if (row is None or row.app_id != app.id or row.used_at is not None or now >= row.expires_at
                 or (redirect_uri or "") != row.redirect_uri):
-            raise errors.bad_code()
+            raise errors.BadVerificationCode()
         taken = conn.execute(update(codes).where((codes.c.hash == row.hash) & codes.c.used_at.is_(None))
                              .values(used_at=now))
         if taken.rowcount != 1:
-            raise errors.bad_code()
+            raise errors.BadVerificationCode()
         token, expires = issue.user_token(auth, conn, row.user_id, app.id, "code")
     return Issued(token, expires)
 
@@ -91,12 +91,12 @@ def app_page_token(auth: Authority, info: TokenInfo, proof: str | None, page_id:
                    long_lived: bool) -> Issued:
     """A Page token from an app token; the app proves itself with appsecret_proof."""
     if info.kind != APP:
-        raise errors.bad_param("an app access token is required")
+        raise errors.BadParameter("an app access token is required")
     secret = apps.secret(auth, info.app_id)
     if not proof:
-        raise errors.proof_required()
+        raise errors.ProofRequired()
     if secret is None or not proof_matches(info.raw, secret, proof):
-        raise errors.proof_invalid()
+        raise errors.ProofInvalid()
     with auth.store.write() as conn:
         token, expires = issue.page_token_for_app(auth, conn, info.app_id, page_id, long_lived,
                                                   parent_id=info.token_id)
@@ -106,11 +106,11 @@ def app_page_token(auth: Authority, info: TokenInfo, proof: str | None, page_id:
 def exchange(auth: Authority, app: App, fb_exchange_token: str | None) -> Issued:
     """fb_exchange_token: extend a valid user token or long-lived Page token of this app."""
     if not fb_exchange_token:
-        raise errors.bad_param("Missing fb_exchange_token parameter.")
+        raise errors.BadParameter("Missing fb_exchange_token parameter.")
     with auth.store.write() as conn:
         info = inspect.resolve(auth, fb_exchange_token, conn)
         if info.app_id != app.id:
-            raise errors.bad_param("The token was issued to a different application than client_id.")
+            raise errors.BadParameter("The token was issued to a different application than client_id.")
         token, expires = issue.extend(auth, conn, info)
     auth.emit("token_exchanged", parent_id=info.token_id)
     return Issued(token, expires)

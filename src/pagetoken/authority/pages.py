@@ -24,13 +24,13 @@ def create(auth: Authority, name: str, category: str, owner_id: str) -> Page:
     """A Page whose owner holds every task."""
     name, category = name.strip(), category.strip()
     if not name or len(name) > 200:
-        raise errors.bad_param("name must be 1 to 200 characters")
+        raise errors.BadParameter("name must be 1 to 200 characters")
     if not category or len(category) > 100:
-        raise errors.bad_param("category must be 1 to 100 characters")
+        raise errors.BadParameter("category must be 1 to 100 characters")
     now = auth.now()
     with auth.store.write() as conn:
         if conn.execute(select(users.c.id).where(users.c.id == owner_id)).first() is None:
-            raise errors.object_missing(owner_id)
+            raise errors.ObjectMissing(owner_id)
         page_id = add_node(conn, "page", now)
         conn.execute(insert(pages).values(id=page_id, name=name, category=category, created_at=now))
         conn.execute(insert(page_roles).values(page_id=page_id, user_id=owner_id, tasks=dumps(list(TASKS)),
@@ -49,17 +49,17 @@ def get(auth: Authority, page_id: str, conn: Connection | None = None) -> Page |
 def require(auth: Authority, page_id: str) -> Page:
     page = get(auth, page_id)
     if page is None:
-        raise errors.object_missing(page_id)
+        raise errors.ObjectMissing(page_id)
     return page
 
 
 def update_fields(auth: Authority, page_id: str, values: dict[str, str]) -> Page:
     unknown = set(values) - set(EDITABLE)
     if unknown:
-        raise errors.bad_param(f"cannot update {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
+        raise errors.BadParameter(f"cannot update {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
     for key, value in values.items():
         if len(value) > 5000:
-            raise errors.bad_param(f"{key} is longer than 5000 characters")
+            raise errors.BadParameter(f"{key} is longer than 5000 characters")
     with auth.store.write() as conn:
         conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
     return require(auth, page_id)
@@ -93,14 +93,14 @@ def set_tasks(auth: Authority, page_id: str, user_id: str, tasks: Iterable[str])
     try:
         wanted = normalise_tasks(tasks)
     except ValueError as exc:
-        raise errors.bad_param(str(exc)) from exc
+        raise errors.BadParameter(str(exc)) from exc
     if not wanted:
         remove_role(auth, page_id, user_id)
         return []
     now = auth.now()
     with auth.store.write() as conn:
         if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
-            raise errors.object_missing(user_id)
+            raise errors.ObjectMissing(user_id)
         key = (page_roles.c.page_id == page_id) & (page_roles.c.user_id == user_id)
         if conn.execute(select(page_roles.c.user_id).where(key)).first() is None:
             conn.execute(insert(page_roles).values(page_id=page_id, user_id=user_id, tasks=dumps(wanted),

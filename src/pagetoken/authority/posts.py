@@ -52,7 +52,7 @@ class Post:
 
 def check_text(message: str | None, link: str | None) -> tuple[str | None, str | None]:
     if message is not None and len(message) > MAX_MESSAGE:
-        raise errors.bad_param(f"message is longer than {MAX_MESSAGE} characters")
+        raise errors.BadParameter(f"message is longer than {MAX_MESSAGE} characters")
     if link is not None:
         link = validate_url(link, "link")
     return message, link
@@ -62,12 +62,12 @@ def create(auth: Authority, page_id: str, message: str | None, link: str | None 
            author_id: str | None = None, app_id: str | None = None) -> Post:
     """A post on the Page's feed: by the Page itself, or by a visitor when `author_id` names a person."""
     if not message and not link:
-        raise errors.bad_param("Missing message or attachment: a post needs a message or a link")
+        raise errors.BadParameter("Missing message or attachment: a post needs a message or a link")
     message, link = check_text(message, link)
     now = auth.now()
     with auth.store.write() as conn:
         if conn.execute(select(pages.c.id).where(pages.c.id == page_id)).first() is None:
-            raise errors.object_missing(page_id, "post")
+            raise errors.ObjectMissing(page_id, "post")
         post_id = add_node(conn, "post", now, prefix=page_id)
         conn.execute(insert(posts).values(
             id=post_id, page_id=page_id, author_id=author_id or page_id,
@@ -86,7 +86,7 @@ def require(auth: Authority, post_id: str, method: str = "get") -> Post:
     with auth.store.read() as conn:
         post = get(conn, post_id)
     if post is None:
-        raise errors.object_missing(post_id, method)
+        raise errors.ObjectMissing(post_id, method)
     return post
 
 
@@ -111,9 +111,9 @@ def edit(auth: Authority, post_id: str, message: str | None, link: str | None = 
     """Edit the Page's own post (a visitor's post is theirs to edit, not the Page's)."""
     post = require(auth, post_id, "post")
     if not post.by_page:
-        raise errors.bad_param("A Page can only edit its own posts")
+        raise errors.BadParameter("A Page can only edit its own posts")
     if message is None and link is None and published is None:
-        raise errors.bad_param("Nothing to edit: give message, link or is_published")
+        raise errors.BadParameter("Nothing to edit: give message, link or is_published")
     message, link = check_text(message, link)
     values: dict[str, Any] = {"updated_at": auth.now()}
     if message is not None:

@@ -22,16 +22,16 @@ USER_DELETED = "user_deleted"  # the (test) user was deleted: 467
 
 def error_for(reason: str, user_id: str | None, app_id: str) -> errors.GraphError:
     if reason == PASSWORD:
-        return errors.password_changed()
+        return errors.PasswordChanged()
     if reason == APP_REMOVED:
-        return errors.app_not_authorized(user_id or "", app_id)
+        return errors.AppNotAuthorized(user_id or "", app_id)
     if reason == TASK_LOST:
-        return errors.not_page_admin()
+        return errors.NotPageAdmin()
     if reason == SECRET_RESET:
-        return errors.session_invalid("the app secret was reset")
+        return errors.SessionInvalidated("the app secret was reset")
     if reason == USER_DELETED:
-        return errors.session_invalid("the user was deleted")
-    return errors.session_invalid()
+        return errors.SessionInvalidated("the user was deleted")
+    return errors.SessionInvalidated()
 
 
 def revoke_where(conn: Connection, now: float, reason: str, condition: Any) -> list[int]:

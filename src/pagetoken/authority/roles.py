@@ -33,7 +33,7 @@ def _managers(conn: Connection, page_id: str) -> set[str]:
 def _keeps_a_manager(conn: Connection, page_id: str, user_id: str, tasks: list[str]) -> None:
     others = _managers(conn, page_id) - {user_id}
     if not others and MANAGE not in tasks:
-        raise errors.bad_param("A Page must keep at least one person with the MANAGE task")
+        raise errors.BadParameter("A Page must keep at least one person with the MANAGE task")
 
 
 def assign(auth: Authority, page_id: str, user_id: str, tasks: Iterable[str]) -> list[str]:
@@ -41,13 +41,13 @@ def assign(auth: Authority, page_id: str, user_id: str, tasks: Iterable[str]) ->
     try:
         wanted = normalise_tasks(tasks)
     except ValueError as exc:
-        raise errors.bad_param(str(exc)) from exc
+        raise errors.BadParameter(str(exc)) from exc
     if not wanted:
-        raise errors.bad_param("tasks must name at least one of MANAGE, CREATE_CONTENT, MODERATE, MESSAGING, "
+        raise errors.BadParameter("tasks must name at least one of MANAGE, CREATE_CONTENT, MODERATE, MESSAGING, "
                                "ADVERTISE, ANALYZE; DELETE the role to remove a person")
     with auth.store.read() as conn:
         if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
-            raise errors.bad_param(f"user {user_id} does not exist")
+            raise errors.BadParameter(f"user {user_id} does not exist")
         _keeps_a_manager(conn, page_id, user_id, wanted)
     return pages.set_tasks(auth, page_id, user_id, wanted)
 
@@ -56,6 +56,6 @@ def remove(auth: Authority, page_id: str, user_id: str) -> bool:
     """Take every task from a person on the Page; their Page tokens for it stop working (190)."""
     with auth.store.read() as conn:
         if not pages.tasks_of(conn, page_id, user_id):
-            raise errors.bad_param(f"user {user_id} has no role on Page {page_id}")
+            raise errors.BadParameter(f"user {user_id} has no role on Page {page_id}")
         _keeps_a_manager(conn, page_id, user_id, [])
     return pages.remove_role(auth, page_id, user_id)

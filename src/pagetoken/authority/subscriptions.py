@@ -22,11 +22,11 @@ def subscribe(auth: Authority, page_id: str, app_id: str, fields: Iterable[str])
     wanted: list[str] = []
     for name in fields:
         if name not in FIELDS:
-            raise errors.bad_param(f"subscribed_fields: {name!r} is not one of {', '.join(FIELDS)}")
+            raise errors.BadParameter(f"subscribed_fields: {name!r} is not one of {', '.join(FIELDS)}")
         if name not in wanted:
             wanted.append(name)
     if not wanted:
-        raise errors.bad_param("The parameter subscribed_fields is required")
+        raise errors.BadParameter("The parameter subscribed_fields is required")
     now = auth.now()
     key = (subscribed_apps.c.page_id == page_id) & (subscribed_apps.c.app_id == app_id)
     with auth.store.write() as conn:

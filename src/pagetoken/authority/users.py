@@ -25,9 +25,9 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 def _check_password(password: str) -> None:
     if len(password) < 8:
-        raise errors.bad_param("password must be at least 8 characters")
+        raise errors.BadParameter("password must be at least 8 characters")
     if len(password) > 1024:
-        raise errors.bad_param("password must be at most 1024 characters")
+        raise errors.BadParameter("password must be at most 1024 characters")
 
 
 def create(auth: Authority, name: str, email: str | None = None, password: str | None = None,
@@ -35,11 +35,11 @@ def create(auth: Authority, name: str, email: str | None = None, password: str |
     """A new user and their password (generated when not given)."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise errors.bad_param("name must be 1 to 200 characters")
+        raise errors.BadParameter("name must be 1 to 200 characters")
     if email is not None:
         email = email.strip().lower()
         if not _EMAIL_RE.match(email):
-            raise errors.bad_param(f"email {email!r} is not an email address")
+            raise errors.BadParameter(f"email {email!r} is not an email address")
     password = password if password is not None else secrets.token_urlsafe(12)
     _check_password(password)
     pw_hash = _hasher.hash(password)
@@ -47,7 +47,7 @@ def create(auth: Authority, name: str, email: str | None = None, password: str |
 
     def _insert(c: Connection) -> str:
         if email and c.execute(select(users.c.id).where(users.c.email == email)).first():
-            raise errors.bad_param(f"a user with email {email} exists already")
+            raise errors.BadParameter(f"a user with email {email} exists already")
         uid = add_node(c, "user", now)
         c.execute(insert(users).values(
             id=uid, name=name, email=email or f"{uid}@users.pagetoken.invalid", password_hash=pw_hash,
@@ -74,7 +74,7 @@ def get(auth: Authority, user_id: str) -> User | None:
 def require(auth: Authority, user_id: str) -> User:
     user = get(auth, user_id)
     if user is None:
-        raise errors.object_missing(user_id)
+        raise errors.ObjectMissing(user_id)
     return user
 
 

@@ -22,7 +22,6 @@ from .exceptions import (
     NetworkError,
     ObjectNotFound,
     PermissionDenied,
-    ProofError,
     RateLimited,
     TokenError,
     TokenExpired,
@@ -53,7 +52,7 @@ __all__ = [
     "Rotator", "Outcome", "margin_for", "Notifier", "sign", "verify_signature",
     "RedactingFilter", "redact", "structlog_processor",
     "ClientError", "GraphError", "TokenError", "TokenExpired", "TokenInvalidated", "PermissionDenied",
-    "RateLimited", "InvalidParameter", "ObjectNotFound", "ProofError", "UnsupportedRequest", "TransientError",
+    "RateLimited", "InvalidParameter", "ObjectNotFound", "UnsupportedRequest", "TransientError",
     "NetworkError", "UnexpectedResponse", "VaultError", "VaultKeyError", "VaultTampered", "TokenNotFound",
     "LeaseLost", "parse_error",
 ]

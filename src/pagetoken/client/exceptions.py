@@ -4,15 +4,14 @@ The tree::
 
     ClientError
     ├── GraphError                   an error answer, or no usable answer at all
-    │   ├── TokenError               190, or 2500 "An active access token must be used"
+    │   ├── TokenError               190
     │   │   ├── TokenExpired         190 / 463
     │   │   └── TokenInvalidated     190 / 458, 460, 467, 492, 493, or none: .reason says which
     │   ├── PermissionDenied         200 (a permission) and 10 (a Page task): .needed
     │   ├── RateLimited              4, 17, 32, 613, 80001-80014: .retry_after
-    │   ├── InvalidParameter         100
-    │   │   ├── ObjectNotFound       100 / 33
-    │   │   └── ProofError           100, appsecret_proof missing or wrong
-    │   ├── UnsupportedRequest       2500 "Unknown path components"
+    │   ├── InvalidParameter         100 (appsecret_proof missing or wrong among them)
+    │   │   └── ObjectNotFound       100 / 33
+    │   ├── UnsupportedRequest       2500: an unknown path, or /me without a user or Page token
     │   ├── TransientError           1, 2, is_transient, HTTP 5xx
     │   │   └── NetworkError         no answer: connection refused, timeout, ...
     │   └── UnexpectedResponse       an answer that is not the Graph API's JSON
@@ -22,8 +21,9 @@ The tree::
         ├── TokenNotFound            no token by that name
         └── LeaseLost                another worker took over a row this one was rotating
 
-`parse_error(status, body, headers)` turns an HTTP answer into the right `GraphError`.
-`GraphError.needs_reauth` is true when only the user can fix it (458, 460, 493).
+`parse_error(status, body, headers)` turns an HTTP answer into the right `GraphError`, by its
+``(code, subcode)`` alone, through the table the server raises from (`pagetoken.core.errors.FAMILIES`).
+`GraphError.needs_reauth` is true when only the user can fix it (458, 460, 492, 493).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from .usage import parse_usage
 
 __all__ = [
     "ClientError", "GraphError", "TokenError", "TokenExpired", "TokenInvalidated", "PermissionDenied",
-    "RateLimited", "InvalidParameter", "ObjectNotFound", "ProofError", "UnsupportedRequest", "TransientError",
+    "RateLimited", "InvalidParameter", "ObjectNotFound", "UnsupportedRequest", "TransientError",
     "NetworkError", "UnexpectedResponse", "VaultError", "VaultKeyError", "VaultTampered", "TokenNotFound",
     "LeaseLost", "InvalidReason", "parse_error",
 ]
@@ -48,15 +48,12 @@ __all__ = [
 InvalidReason = Literal["revoked", "password_changed", "app_removed", "data_access_expired", "not_page_admin",
                         "invalid"]
 
-RATE_LIMIT_CODES = frozenset({codes.CODE_APP_RATE, codes.CODE_USER_RATE, codes.CODE_PAGE_RATE, 613,
-                              *range(80001, 80015)})
-SUB_NOT_PAGE_ADMIN = 492
 _REASONS: dict[int, InvalidReason] = {
     codes.SUB_SESSION_INVALID: "revoked",
     codes.SUB_PASSWORD_CHANGED: "password_changed",
     codes.SUB_APP_NOT_AUTHORIZED: "app_removed",
     codes.SUB_DATA_ACCESS_EXPIRED: "data_access_expired",
-    SUB_NOT_PAGE_ADMIN: "not_page_admin",
+    codes.SUB_NOT_PAGE_ADMIN: "not_page_admin",
 }
 
 
@@ -115,11 +112,7 @@ class TokenInvalidated(TokenError):
 
     @property
     def reason(self) -> InvalidReason:
-        if self.subcode in _REASONS:
-            return _REASONS[self.subcode]
-        if "administrator of the page" in self.message.lower():
-            return "not_page_admin"
-        return "invalid"
+        return _REASONS.get(self.subcode, "invalid") if self.subcode is not None else "invalid"
 
 
 class PermissionDenied(GraphError):
@@ -157,10 +150,6 @@ class InvalidParameter(GraphError):
 
 class ObjectNotFound(InvalidParameter):
     """100/33: the object does not exist or is not visible to this token."""
-
-
-class ProofError(InvalidParameter):
-    """100: appsecret_proof is required but absent, or does not match the token and app secret."""
 
 
 class UnsupportedRequest(GraphError):
@@ -211,21 +200,23 @@ def _load(body: bytes | str | Mapping[str, Any] | None) -> Any:
         return None
 
 
-def _class_for(status: int, code: int, subcode: int | None, message: str, transient: bool | None) -> type[GraphError]:
-    low = message.lower()
-    if code == codes.CODE_TOKEN:
-        return TokenExpired if subcode == codes.SUB_EXPIRED else TokenInvalidated
-    if code == codes.CODE_NO_TOKEN:
-        return TokenError if "access token" in low else UnsupportedRequest
-    if code in (codes.CODE_PERMISSION, codes.CODE_PERMISSION_TASK) or 200 < code < 300:
-        return PermissionDenied
-    if code in RATE_LIMIT_CODES:
-        return RateLimited
-    if code == codes.CODE_PARAM:
-        if subcode == codes.SUB_OBJECT_MISSING:
-            return ObjectNotFound
-        return ProofError if "appsecret_proof" in low else InvalidParameter
-    if code in (codes.CODE_UNKNOWN, codes.CODE_SERVICE) or transient or status >= 500:
+_BY_FAMILY: dict[str, type[GraphError]] = {
+    "token_expired": TokenExpired,
+    "token_invalid": TokenInvalidated,
+    "permission": PermissionDenied,
+    "rate_limit": RateLimited,
+    "parameter": InvalidParameter,
+    "object_missing": ObjectNotFound,
+    "unsupported": UnsupportedRequest,
+    "transient": TransientError,
+}
+
+
+def _class_for(status: int, code: int, subcode: int | None, transient: bool | None) -> type[GraphError]:
+    family = codes.family_of(code, subcode)
+    if family is not None:
+        return _BY_FAMILY[family]
+    if transient or status >= 500:
         return TransientError
     return GraphError
 
@@ -253,6 +244,6 @@ def parse_error(status: int, body: bytes | str | Mapping[str, Any] | None,
         subcode = None
     transient = err.get("is_transient")
     transient = bool(transient) if transient is not None else None
-    cls = _class_for(status, code, subcode, message, transient)
+    cls = _class_for(status, code, subcode, transient)
     return cls(message, code=code, subcode=subcode, type=str(err.get("type") or ""),
                fbtrace_id=err.get("fbtrace_id"), http_status=status, is_transient=transient, headers=hdrs)

@@ -210,7 +210,7 @@ class Rotator:
     # ---- failures ----
 
     def _failed(self, record: TokenRecord, exc: GraphError) -> Outcome:
-        if exc.needs_reauth or (isinstance(exc, TokenInvalidated) and exc.reason == "not_page_admin"):
+        if exc.needs_reauth:
             return self._give_up(record, NEEDS_REAUTH, str(exc), exc)
         if isinstance(exc, TokenExpired):
             return self._give_up(record, EXPIRED, str(exc), exc)

@@ -1,13 +1,30 @@
-"""GraphError and one constructor per row of SPEC §3.
+"""The Graph API's errors, one class per row of SPEC §3 (the wire protocol, readable in one place).
 
-The HTTP layer renders a GraphError as ``{"error": {...}}``; the client parses the same codes back
-into typed exceptions. The codes below are the wire protocol, readable in one place.
+Each class carries its row as class attributes (code, subcode, type, message template and the
+``WWW-Authenticate`` challenge) and is raised by name, never built ad hoc or matched by message
+text. The HTTP layer renders any of them as ``{"error": {...}}``; the client maps the same
+``(code, subcode)`` pairs back into its typed exceptions through `FAMILIES`.
+
+The tree::
+
+    GraphError
+    ├── TokenError (190)            InvalidToken, BadAppTokenSignature, TokenExpired (463),
+    │                               AppNotAuthorized (458), PasswordChanged (460),
+    │                               SessionInvalidated (467), NotPageAdmin (492),
+    │                               DataAccessExpired (493)
+    ├── NoActiveToken (2500)        UnknownPath (2500)
+    ├── BadParameter (100)          BadVerificationCode, AppTokenRequired, ProofRequired, ProofInvalid,
+    │                               ObjectMissing (100/33), NoMatchingUser (100/2018001)
+    ├── BadClientSecret             MissingPermission (200), MissingTask (10), PageNotGranted (10),
+    │                               NotTestUser (100)
+    ├── AppRateLimited (4), UserRateLimited (17), PageRateLimited (32)
+    └── UnknownError (1), ServiceUnavailable (2)
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 OAUTH = "OAuthException"
 GRAPH_METHOD = "GraphMethodException"
@@ -29,11 +46,23 @@ SUB_APP_NOT_AUTHORIZED = 458
 SUB_PASSWORD_CHANGED = 460
 SUB_EXPIRED = 463
 SUB_SESSION_INVALID = 467
+SUB_NOT_PAGE_ADMIN = 492
 SUB_DATA_ACCESS_EXPIRED = 493
-# Subcode of 100
+# Subcodes of 100
 SUB_OBJECT_MISSING = 33
+SUB_NO_MATCHING_USER = 2018001
 
-REAUTH_SUBCODES = frozenset({SUB_APP_NOT_AUTHORIZED, SUB_PASSWORD_CHANGED, SUB_DATA_ACCESS_EXPIRED})
+REAUTH_SUBCODES = frozenset({SUB_APP_NOT_AUTHORIZED, SUB_PASSWORD_CHANGED, SUB_DATA_ACCESS_EXPIRED,
+                             SUB_NOT_PAGE_ADMIN})
+
+__all__ = [
+    "GraphError", "TokenError", "InvalidToken", "BadAppTokenSignature", "TokenExpired", "AppNotAuthorized",
+    "PasswordChanged", "SessionInvalidated", "NotPageAdmin", "DataAccessExpired", "NoActiveToken", "UnknownPath",
+    "BadParameter", "BadVerificationCode", "AppTokenRequired", "ProofRequired", "ProofInvalid", "ObjectMissing",
+    "NoMatchingUser", "BadClientSecret", "MissingPermission", "MissingTask", "PageNotGranted", "NotTestUser",
+    "AppRateLimited", "UserRateLimited", "PageRateLimited", "UnknownError", "ServiceUnavailable",
+    "FAMILIES", "family_of",
+]
 
 
 def new_trace_id() -> str:
@@ -41,29 +70,29 @@ def new_trace_id() -> str:
 
 
 class GraphError(Exception):
-    """An error the Graph API would answer, with its wire code, subcode and type."""
+    """An error the Graph API would answer. Subclasses set the class attributes of their SPEC §3 row."""
 
-    def __init__(
-        self,
-        message: str,
-        code: int,
-        type: str = OAUTH,
-        subcode: int | None = None,
-        is_transient: bool | None = None,
-        status: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.type = type
-        self.subcode = subcode
-        self.is_transient = is_transient
-        self.status = status if status is not None else (500 if code in (CODE_UNKNOWN, CODE_SERVICE) else 400)
-        self.headers = dict(headers or {})
-        if code == CODE_TOKEN:
-            quoted = message.replace('"', "'")
-            self.headers.setdefault("WWW-Authenticate", f'OAuth "Facebook Platform" "invalid_token" "{quoted}"')
+    code: ClassVar[int] = CODE_UNKNOWN
+    subcode: ClassVar[int | None] = None
+    type: ClassVar[str] = OAUTH
+    template: ClassVar[str] = "An unknown error has occurred."
+    is_transient: ClassVar[bool | None] = None
+    challenge: ClassVar[str | None] = None  # the WWW-Authenticate error: invalid_token, invalid_request, …
+
+    def __init__(self, message: str | None = None, **values: Any) -> None:
+        self.message = message if message is not None else self.template.format(**values)
+        super().__init__(self.message)
+
+    @property
+    def status(self) -> int:
+        return 500 if self.code in (CODE_UNKNOWN, CODE_SERVICE) else 400
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.challenge is None:
+            return {}
+        quoted = self.message.replace('"', "'")
+        return {"WWW-Authenticate": f'OAuth "Facebook Platform" "{self.challenge}" "{quoted}"'}
 
     def body(self, trace_id: str | None = None) -> dict[str, Any]:
         err: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
@@ -82,117 +111,237 @@ class GraphError(Exception):
         return out
 
     def __repr__(self) -> str:
-        return f"GraphError(code={self.code}, subcode={self.subcode}, message={self.message!r})"
+        return f"{type(self).__name__}(code={self.code}, subcode={self.subcode}, message={self.message!r})"
 
 
-# ---- one constructor per SPEC §3 row -------------------------------------------------------------
+# ---- 190: the token ------------------------------------------------------------------------------
 
 
-def no_token() -> GraphError:
-    return GraphError("An active access token must be used to query information about the current user.",
-                      CODE_NO_TOKEN)
+class TokenError(GraphError):
+    """Any 190: the token cannot be used."""
+
+    code = CODE_TOKEN
+    challenge = "invalid_token"
+    template = "Invalid OAuth access token."
 
 
-def invalid_token() -> GraphError:
-    return GraphError("Invalid OAuth access token - Cannot parse access token", CODE_TOKEN)
+class InvalidToken(TokenError):
+    template = "Invalid OAuth access token - Cannot parse access token"
 
 
-def token_expired(expired_at: str, now: str) -> GraphError:
-    return GraphError(
-        f"Error validating access token: Session has expired on {expired_at}. The current time is {now}.",
-        CODE_TOKEN, subcode=SUB_EXPIRED)
+class BadAppTokenSignature(TokenError):
+    template = "Invalid OAuth access token signature."
 
 
-def app_not_authorized(user_id: str, app_id: str) -> GraphError:
-    return GraphError(
-        f"Error validating access token: User {user_id} has not authorized application {app_id}.",
-        CODE_TOKEN, subcode=SUB_APP_NOT_AUTHORIZED)
+class TokenExpired(TokenError):
+    subcode = SUB_EXPIRED
+    template = "Error validating access token: Session has expired on {expired_at}. The current time is {now}."
+
+    def __init__(self, expired_at: str, now: str) -> None:
+        super().__init__(expired_at=expired_at, now=now)
 
 
-def password_changed() -> GraphError:
-    return GraphError(
-        "Error validating access token: The session has been invalidated because the user changed their "
-        "password or Facebook has changed the session for security reasons.",
-        CODE_TOKEN, subcode=SUB_PASSWORD_CHANGED)
+class AppNotAuthorized(TokenError):
+    subcode = SUB_APP_NOT_AUTHORIZED
+    template = "Error validating access token: User {user_id} has not authorized application {app_id}."
+
+    def __init__(self, user_id: str, app_id: str) -> None:
+        super().__init__(user_id=user_id, app_id=app_id)
 
 
-def session_invalid(detail: str = "") -> GraphError:
-    msg = "Error validating access token: The session is invalid"
-    msg += f" because {detail}." if detail else "."
-    return GraphError(msg, CODE_TOKEN, subcode=SUB_SESSION_INVALID)
+class PasswordChanged(TokenError):
+    subcode = SUB_PASSWORD_CHANGED
+    template = ("Error validating access token: The session has been invalidated because the user changed their "
+                "password or Facebook has changed the session for security reasons.")
 
 
-def data_access_expired() -> GraphError:
-    return GraphError(
-        "The access token is invalid since the user hasn't engaged the app in longer than 90 days.",
-        CODE_TOKEN, subcode=SUB_DATA_ACCESS_EXPIRED)
+class SessionInvalidated(TokenError):
+    subcode = SUB_SESSION_INVALID
+    template = "Error validating access token: The session is invalid{because}."
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(because=f" because {detail}" if detail else "")
 
 
-def not_page_admin() -> GraphError:
-    return GraphError("The user must be an administrator of the page in order to impersonate it.", CODE_TOKEN)
+class NotPageAdmin(TokenError):
+    subcode = SUB_NOT_PAGE_ADMIN
+    template = "The user must be an administrator of the page in order to impersonate it."
 
 
-def bad_code() -> GraphError:
-    return GraphError(
-        "Error validating verification code. Please make sure your redirect_uri is identical to the one "
-        "you used in the OAuth dialog request", CODE_PARAM)
+class DataAccessExpired(TokenError):
+    subcode = SUB_DATA_ACCESS_EXPIRED
+    template = "The access token is invalid since the user hasn't engaged the app in longer than 90 days."
 
 
-def app_token_required() -> GraphError:
-    return GraphError("(#100) You must provide an app access token, or a user access token that is an owner "
-                      "or developer of the app", CODE_PARAM)
+# ---- 2500 ----------------------------------------------------------------------------------------
 
 
-def missing_permission(*permissions: str) -> GraphError:
-    needed = ",".join(permissions)
-    return GraphError(f"(#200) The permission(s) {needed} are not available. It requires {needed}.",
-                      CODE_PERMISSION)
+class NoActiveToken(GraphError):
+    code = CODE_NO_TOKEN
+    template = "An active access token must be used to query information about the current user."
 
 
-def missing_task(*tasks: str) -> GraphError:
-    needed = " or ".join(tasks)
-    return GraphError(f"(#10) This endpoint requires the '{needed}' task on the Page.", CODE_PERMISSION_TASK)
+class UnknownPath(GraphError):
+    code = CODE_NO_TOKEN
+    template = "Unknown path components: /{components}"
+
+    def __init__(self, components: str) -> None:
+        super().__init__(components=components.lstrip("/"))
 
 
-def proof_required() -> GraphError:
-    return GraphError("API calls from the server require an appsecret_proof argument", CODE_PARAM,
-                      type=GRAPH_METHOD)
+# ---- 100: the request ----------------------------------------------------------------------------
 
 
-def proof_invalid() -> GraphError:
-    return GraphError("Invalid appsecret_proof provided in the API argument", CODE_PARAM, type=GRAPH_METHOD)
+class BadParameter(GraphError):
+    """A missing or wrong parameter; the detail says which and why."""
+
+    code = CODE_PARAM
+    template = "(#100) {detail}"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail=detail)
 
 
-def object_missing(object_id: str, method: str = "get") -> GraphError:
-    return GraphError(
-        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, cannot be loaded "
-        "due to missing permissions, or does not support this operation.",
-        CODE_PARAM, type=GRAPH_METHOD, subcode=SUB_OBJECT_MISSING)
+class BadVerificationCode(GraphError):
+    code = CODE_PARAM
+    template = ("Error validating verification code. Please make sure your redirect_uri is identical to the one "
+                "you used in the OAuth dialog request")
 
 
-def unknown_path(components: str) -> GraphError:
-    return GraphError(f"Unknown path components: /{components.lstrip('/')}", CODE_NO_TOKEN)
+class AppTokenRequired(GraphError):
+    code = CODE_PARAM
+    template = ("(#100) You must provide an app access token, or a user access token that is an owner or developer "
+                "of the app")
 
 
-def bad_param(detail: str) -> GraphError:
-    return GraphError(f"(#100) {detail}", CODE_PARAM)
+class ProofRequired(GraphError):
+    code = CODE_PARAM
+    type = GRAPH_METHOD
+    template = "API calls from the server require an appsecret_proof argument"
 
 
-def app_rate_limited() -> GraphError:
-    return GraphError("(#4) Application request limit reached", CODE_APP_RATE, is_transient=True)
+class ProofInvalid(GraphError):
+    code = CODE_PARAM
+    type = GRAPH_METHOD
+    template = "Invalid appsecret_proof provided in the API argument"
 
 
-def user_rate_limited() -> GraphError:
-    return GraphError("(#17) User request limit reached", CODE_USER_RATE, is_transient=True)
+class ObjectMissing(GraphError):
+    code = CODE_PARAM
+    subcode = SUB_OBJECT_MISSING
+    type = GRAPH_METHOD
+    template = ("Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be loaded "
+                "due to missing permissions, or does not support this operation.")
+
+    def __init__(self, object_id: str, method: str = "get") -> None:
+        super().__init__(object_id=object_id, method=method.lower())
 
 
-def page_rate_limited() -> GraphError:
-    return GraphError("(#32) Page request limit reached", CODE_PAGE_RATE, is_transient=True)
+class NoMatchingUser(GraphError):
+    code = CODE_PARAM
+    subcode = SUB_NO_MATCHING_USER
+    template = "(#100) No matching user found"
 
 
-def unknown_error() -> GraphError:
-    return GraphError("An unknown error has occurred.", CODE_UNKNOWN, is_transient=True)
+class BadClientSecret(GraphError):
+    code = CODE_PARAM
+    template = "Error validating client secret."
 
 
-def service_unavailable() -> GraphError:
-    return GraphError("Service temporarily unavailable", CODE_SERVICE, is_transient=True)
+# ---- 200, 10: permissions and tasks --------------------------------------------------------------
+
+
+class MissingPermission(GraphError):
+    code = CODE_PERMISSION
+    template = "(#200) The permission(s) {needed} are not available. It requires {needed}."
+
+    def __init__(self, *permissions: str, message: str | None = None) -> None:
+        super().__init__(message, needed=",".join(permissions))
+
+
+class MissingTask(GraphError):
+    code = CODE_PERMISSION_TASK
+    template = "(#10) This endpoint requires the '{needed}' task on the Page."
+
+    def __init__(self, *tasks: str, message: str | None = None) -> None:
+        super().__init__(message, needed=" or ".join(tasks))
+
+
+class PageNotGranted(GraphError):
+    code = CODE_PERMISSION_TASK
+    template = ("(#10) Page {page_id} has not granted application {app_id} access. A person with the MANAGE task "
+                "on the Page must grant the app Page permissions for it first.")
+
+
+class NotTestUser(GraphError):
+    code = CODE_PARAM
+    template = "(#2903) Cannot delete this user: only the app's test users may be deleted, with the app's access token"
+
+
+# ---- rate limits and failures --------------------------------------------------------------------
+
+
+class AppRateLimited(GraphError):
+    code = CODE_APP_RATE
+    is_transient = True
+    template = "(#4) Application request limit reached"
+
+
+class UserRateLimited(GraphError):
+    code = CODE_USER_RATE
+    is_transient = True
+    template = "(#17) User request limit reached"
+
+
+class PageRateLimited(GraphError):
+    code = CODE_PAGE_RATE
+    is_transient = True
+    template = "(#32) Page request limit reached"
+
+
+class UnknownError(GraphError):
+    is_transient = True
+
+
+class ServiceUnavailable(GraphError):
+    code = CODE_SERVICE
+    is_transient = True
+    template = "Service temporarily unavailable"
+
+
+# ---- the table the client reads ------------------------------------------------------------------
+
+#: What a ``(code, subcode)`` pair means, for whoever reads an error answer. A pair not listed falls
+#: back to ``(code, None)``, then to the code's range (see `family_of`).
+FAMILIES: dict[tuple[int, int | None], str] = {
+    (CODE_TOKEN, None): "token_invalid",
+    (CODE_TOKEN, SUB_EXPIRED): "token_expired",
+    (CODE_TOKEN, SUB_APP_NOT_AUTHORIZED): "token_invalid",
+    (CODE_TOKEN, SUB_PASSWORD_CHANGED): "token_invalid",
+    (CODE_TOKEN, SUB_SESSION_INVALID): "token_invalid",
+    (CODE_TOKEN, SUB_NOT_PAGE_ADMIN): "token_invalid",
+    (CODE_TOKEN, SUB_DATA_ACCESS_EXPIRED): "token_invalid",
+    (CODE_NO_TOKEN, None): "unsupported",
+    (CODE_PARAM, None): "parameter",
+    (CODE_PARAM, SUB_OBJECT_MISSING): "object_missing",
+    (CODE_PERMISSION, None): "permission",
+    (CODE_PERMISSION_TASK, None): "permission",
+    (CODE_APP_RATE, None): "rate_limit",
+    (CODE_USER_RATE, None): "rate_limit",
+    (CODE_PAGE_RATE, None): "rate_limit",
+    (613, None): "rate_limit",
+    (CODE_UNKNOWN, None): "transient",
+    (CODE_SERVICE, None): "transient",
+}
+
+
+def family_of(code: int, subcode: int | None) -> str | None:
+    """The family of an error answer: by exact pair, then by code, then by the Graph API's ranges."""
+    found = FAMILIES.get((code, subcode)) or FAMILIES.get((code, None))
+    if found:
+        return found
+    if 200 < code < 300:  # (#2xx): a permission of its own
+        return "permission"
+    if 80001 <= code <= 80014:  # business use case limits
+        return "rate_limit"
+    return None

@@ -32,14 +32,14 @@ def parse(raw: str | None) -> list[dict[str, Any]]:
     try:
         items = json.loads(raw or "")
     except ValueError as exc:
-        raise errors.bad_param("batch must be a JSON array of requests") from exc
+        raise errors.BadParameter("batch must be a JSON array of requests") from exc
     if not isinstance(items, list) or not items:
-        raise errors.bad_param("batch must be a non-empty JSON array of requests")
+        raise errors.BadParameter("batch must be a non-empty JSON array of requests")
     if len(items) > MAX_REQUESTS:
-        raise errors.bad_param(f"Too many requests in batch message. Maximum batch size is {MAX_REQUESTS}")
+        raise errors.BadParameter(f"Too many requests in batch message. Maximum batch size is {MAX_REQUESTS}")
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("relative_url"), str):
-            raise errors.bad_param("each batch request must be an object with a relative_url")
+            raise errors.BadParameter("each batch request must be an object with a relative_url")
     return items
 
 
@@ -50,7 +50,7 @@ def _body(raw: Any) -> dict[str, str]:
         return {str(k): as_text(v) for k, v in raw.items()}
     if isinstance(raw, str):
         return dict(parse_qsl(raw, keep_blank_values=True))
-    raise errors.bad_param("a batch request's body must be a form-encoded string or an object")
+    raise errors.BadParameter("a batch request's body must be a form-encoded string or an object")
 
 
 def sub_call(outer: Call, outer_token: str | None, item: dict[str, Any]) -> tuple[Call, str | None]:
@@ -65,9 +65,9 @@ def sub_call(outer: Call, outer_token: str | None, item: dict[str, Any]) -> tupl
     if method == "PUT":
         method = "POST"
     if method not in METHODS:
-        raise errors.bad_param(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+        raise errors.BadParameter(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if not path:
-        raise errors.bad_param("a batch request needs a relative_url such as me/feed; batches do not nest")
+        raise errors.BadParameter("a batch request needs a relative_url such as me/feed; batches do not nest")
     token = params.get("access_token") or None
     if token is None and outer_token:
         token = outer_token
@@ -108,7 +108,7 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
             answers.append(_answer(exc.status, exc.body(), {**exc.headers, **extra}, with_headers))
         except Exception:
             log.exception("unexpected failure in a batch request")
-            failure = errors.unknown_error()
+            failure = errors.UnknownError()
             answers.append(_answer(failure.status, failure.body(), {}, with_headers))
     return answers
 

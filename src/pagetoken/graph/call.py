@@ -45,10 +45,10 @@ class Call:
         value = self.params.get(name)
         if value is None or value == "":
             if required:
-                raise errors.bad_param(f"The parameter {name} is required")
+                raise errors.BadParameter(f"The parameter {name} is required")
             return None
         if len(value) > max_len:
-            raise errors.bad_param(f"{name} is longer than {max_len} characters")
+            raise errors.BadParameter(f"{name} is longer than {max_len} characters")
         return value
 
     def param_list(self, name: str) -> list[str]:
@@ -79,7 +79,7 @@ class Call:
 
     def require_token(self) -> TokenInfo:
         if self.token is None:
-            raise errors.no_token()
+            raise errors.NoActiveToken()
         return self.token
 
     def scopes_for(self, conn: Connection, page_id: str | None) -> list[str]:
@@ -108,14 +108,14 @@ class Call:
         if page_id is not None:
             self.page_ids.add(page_id)
             if tok.kind == PAGE and tok.page_id != page_id:
-                raise errors.object_missing(self.node_id or page_id, self.method)
+                raise errors.ObjectMissing(self.node_id or page_id, self.method)
         if permissions:
             have = set(self.scopes_for(conn, page_id))
             missing = [p for p in permissions if p not in have]
             if missing:
-                raise errors.missing_permission(*missing)
+                raise errors.MissingPermission(*missing)
         if task is not None and page_id is not None and not task_allows(self.tasks_on(conn, page_id), task):
-            raise errors.missing_task(task)
+            raise errors.MissingTask(task)
 
     def url_for(self, query: dict[str, str]) -> str:
         prefix = f"/{self.version}" if self.version else ""

@@ -32,13 +32,13 @@ def check_proof(call: Call) -> None:
     proof = call.params.get("appsecret_proof")
     app = apps.get(call.auth, tok.app_id)
     if app is None:
-        raise errors.invalid_token()
+        raise errors.InvalidToken()
     if proof:
         secret = apps.secret(call.auth, app.id)
         if secret is None or not proof_matches(tok.raw, secret, proof):
-            raise errors.proof_invalid()
+            raise errors.ProofInvalid()
     elif app.require_proof and tok.how != "app_secret_pair":
-        raise errors.proof_required()
+        raise errors.ProofRequired()
 
 
 def resolve_node(call: Call, node_id: str) -> tuple[str, NodeType]:
@@ -50,7 +50,7 @@ def resolve_node(call: Call, node_id: str) -> tuple[str, NodeType]:
         found = node_type(conn, node_id)
     node = REGISTRY.get(found) if found else None
     if node is None:
-        raise errors.object_missing(node_id, call.method)
+        raise errors.ObjectMissing(node_id, call.method)
     return node_id, node
 
 
@@ -60,8 +60,8 @@ def find_op(call: Call, node: NodeType) -> Op:
         return op
     known = [o for o in node.ops if o.route.split("/")[0] == call.route.split("/")[0]]
     if call.route and not known:
-        raise errors.unknown_path(call.route)
-    raise errors.object_missing(call.node_id or "", call.method)
+        raise errors.UnknownPath(call.route)
+    raise errors.ObjectMissing(call.node_id or "", call.method)
 
 
 def dispatch(call: Call, raw_token: str | None) -> Any:
@@ -69,7 +69,7 @@ def dispatch(call: Call, raw_token: str | None) -> Any:
     if special is not None:
         return special(call, raw_token)
     if not call.path:
-        raise errors.bad_param("a call needs a path, such as /me; POST / takes a batch")
+        raise errors.BadParameter("a call needs a path, such as /me; POST / takes a batch")
     if raw_token:
         call.token = inspect.resolve(call.auth, raw_token)
     node_id, _, route = call.path.partition("/")
@@ -81,7 +81,7 @@ def dispatch(call: Call, raw_token: str | None) -> Any:
     tok = call.require_token()
     if tok.kind not in op.tokens:
         kinds = " or ".join(KIND_NAMES[k] for k in sorted(op.tokens))
-        raise errors.bad_param(f"{call.method} /{node.name}{'/' + op.route if op.route else ''} needs {kinds} "
+        raise errors.BadParameter(f"{call.method} /{node.name}{'/' + op.route if op.route else ''} needs {kinds} "
                                f"access token, not {KIND_NAMES[tok.kind]} one")
     check_proof(call)
     page_id = None

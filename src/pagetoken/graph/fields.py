@@ -27,13 +27,13 @@ def parse(expr: str | None) -> Selection | None:
             # modifiers like .limit(5) or .summary(true) are accepted and ignored in the name
             name = name.split(".", 1)[0]
             if not name:
-                raise errors.bad_param(f"Syntax error in fields at character {pos}: {expr!r}")
+                raise errors.BadParameter(f"Syntax error in fields at character {pos}: {expr!r}")
             nested: Selection | None = None
             if pos < len(text) and text[pos] == "{":
                 pos += 1
                 nested = parse_list()
                 if pos >= len(text) or text[pos] != "}":
-                    raise errors.bad_param(f"Syntax error in fields: unclosed '{{' in {expr!r}")
+                    raise errors.BadParameter(f"Syntax error in fields: unclosed '{{' in {expr!r}")
                 pos += 1
             out[name] = nested
             if pos < len(text) and text[pos] == ",":
@@ -44,7 +44,7 @@ def parse(expr: str | None) -> Selection | None:
 
     tree = parse_list()
     if pos != len(text):
-        raise errors.bad_param(f"Syntax error in fields at character {pos}: {expr!r}")
+        raise errors.BadParameter(f"Syntax error in fields at character {pos}: {expr!r}")
     return tree
 
 

@@ -80,7 +80,7 @@ class GraphEndpoint:
             return error_response(exc, self._after(call) if call else None)
         except Exception:
             log.exception("unexpected failure on %s %s", request.method, request.url.path)
-            return error_response(errors.unknown_error())
+            return error_response(errors.UnknownError())
 
     def run(self, call: Call, raw_token: str | None) -> Any:
         call.hooks = self.before

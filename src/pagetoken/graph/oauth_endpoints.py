@@ -15,18 +15,18 @@ def access_token(call: Call, raw_token: str | None) -> dict[str, Any]:
     if call.method == "DELETE":
         return revoke_token(call, raw_token)
     if call.method not in ("GET", "POST"):
-        raise errors.object_missing("oauth", call.method)
+        raise errors.ObjectMissing("oauth", call.method)
     grant_type = call.param("grant_type")
     page_id = call.param("page_id")
     now = call.auth.now()
     if grant_type == "client_credentials" and page_id and not call.param("client_secret") and raw_token:
         info = inspect.resolve(call.auth, raw_token)
         if info.kind != APP:
-            raise errors.bad_param("client_credentials with page_id needs client_secret or an app access token")
+            raise errors.BadParameter("client_credentials with page_id needs client_secret or an app access token")
         issued = oauth.app_page_token(call.auth, info, call.param("appsecret_proof"), page_id, long_lived=False)
         return issued.answer(now)
     if grant_type not in (None, "client_credentials", "fb_exchange_token", "authorization_code"):
-        raise errors.bad_param(f"Unsupported grant_type {grant_type!r}: use client_credentials, "
+        raise errors.BadParameter(f"Unsupported grant_type {grant_type!r}: use client_credentials, "
                                "fb_exchange_token, or a code")
     app = apps.check_secret(call.auth, call.param("client_id"), call.param("client_secret"))
     if grant_type == "client_credentials":
@@ -34,7 +34,7 @@ def access_token(call: Call, raw_token: str | None) -> dict[str, Any]:
     if grant_type == "fb_exchange_token":
         return oauth.exchange(call.auth, app, call.param("fb_exchange_token")).answer(now)
     if call.param("code") is None and grant_type is None:
-        raise errors.bad_param("Missing grant_type parameter: use client_credentials, fb_exchange_token, "
+        raise errors.BadParameter("Missing grant_type parameter: use client_credentials, fb_exchange_token, "
                                "or pass the code from the OAuth dialog")
     return oauth.redeem_code(call.auth, app, call.param("redirect_uri"), call.param("code")).answer(now)
 
@@ -42,32 +42,29 @@ def access_token(call: Call, raw_token: str | None) -> dict[str, Any]:
 def revoke_token(call: Call, raw_token: str | None) -> dict[str, Any]:
     """DELETE /oauth/access_token: the token given revokes itself (RFC 7009 in spirit)."""
     if not raw_token:
-        raise errors.no_token()
+        raise errors.NoActiveToken()
     inspect.resolve(call.auth, raw_token)  # a dead token answers with its own error
     if not revoke.revoke_token(call.auth, raw_token):
-        raise errors.bad_param("an app token in APPID|APPSECRET form cannot be revoked; reset the app secret")
+        raise errors.BadParameter("an app token in APPID|APPSECRET form cannot be revoked; reset the app secret")
     return {"success": True}
 
 
 def debug_token(call: Call, raw_token: str | None) -> dict[str, Any]:
     if not raw_token:
-        raise errors.app_token_required()
+        raise errors.AppTokenRequired()
     viewer = inspect.resolve(call.auth, raw_token)
     if viewer.kind != APP:
         app = apps.get(call.auth, viewer.app_id)
         if not (viewer.kind == USER and app is not None and app.owner_id == viewer.user_id):
-            raise errors.app_token_required()
+            raise errors.AppTokenRequired()
     input_token = call.param("input_token")
     if not input_token:
-        raise errors.bad_param("The parameter input_token is required")
+        raise errors.BadParameter("The parameter input_token is required")
     try:
         info = inspect.resolve(call.auth, input_token)
-    except errors.GraphError as exc:
-        if exc.code != errors.CODE_TOKEN:
-            raise
+    except errors.TokenError as exc:
         return {"data": inspect.describe_invalid(call.auth, input_token, exc)}
     if info.app_id != viewer.app_id:
-        mismatch = errors.GraphError("The App_id in the input_token did not match the Viewing App",
-                                     errors.CODE_TOKEN)
+        mismatch = errors.TokenError("The App_id in the input_token did not match the Viewing App")
         return {"data": inspect.describe_invalid(call.auth, input_token, mismatch)}
     return {"data": inspect.describe(call.auth, info)}

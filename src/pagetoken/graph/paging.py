@@ -21,7 +21,7 @@ def decode_cursor(cursor: str, name: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.bad_param(f"{name} is not a valid cursor") from exc
+        raise errors.BadParameter(f"{name} is not a valid cursor") from exc
 
 
 def page(items: Sequence[dict[str, Any]], params: dict[str, str], url_for: Callable[[dict[str, str]], str],
@@ -32,7 +32,7 @@ def page(items: Sequence[dict[str, Any]], params: dict[str, str], url_for: Calla
     try:
         limit = int(raw_limit)
     except ValueError as exc:
-        raise errors.bad_param(f"limit must be a whole number, not {raw_limit!r}") from exc
+        raise errors.BadParameter(f"limit must be a whole number, not {raw_limit!r}") from exc
     limit = max(1, min(limit, MAX_LIMIT))
     keys = [key(item) for item in items]
     start, end = 0, len(items)

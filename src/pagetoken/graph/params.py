@@ -43,22 +43,22 @@ async def merged_params(request: Request) -> dict[str, str]:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BODY:
-        raise errors.bad_param("the request body is larger than 5 MB")
+        raise errors.BadParameter("the request body is larger than 5 MB")
     if ctype == "application/json":
         raw = await request.body()
         if raw.strip():
             try:
                 body = json.loads(raw)
             except ValueError as exc:
-                raise errors.bad_param("the request body is not valid JSON") from exc
+                raise errors.BadParameter("the request body is not valid JSON") from exc
             if not isinstance(body, dict):
-                raise errors.bad_param("a JSON body must be an object of parameters")
+                raise errors.BadParameter("a JSON body must be an object of parameters")
             params.update({str(k): as_text(v) for k, v in body.items()})
     elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form(max_files=10, max_fields=2000)
         except Exception as exc:  # malformed multipart
-            raise errors.bad_param("the request body could not be parsed") from exc
+            raise errors.BadParameter("the request body could not be parsed") from exc
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 params[key] = (await value.read()).decode("utf-8", "replace")
@@ -73,7 +73,7 @@ def effective_method(request: Request, params: dict[str, str]) -> str:
     if override:
         override = override.upper()
         if override not in METHODS:
-            raise errors.bad_param(f"method must be one of {', '.join(METHODS)}, not {override!r}")
+            raise errors.BadParameter(f"method must be one of {', '.join(METHODS)}, not {override!r}")
         method = override
     if method == "PUT":
         method = "POST"
@@ -101,9 +101,9 @@ def as_list(raw: str | None) -> list[str]:
         try:
             value = json.loads(raw)
         except ValueError as exc:
-            raise errors.bad_param(f"could not parse the list {raw[:50]!r}") from exc
+            raise errors.BadParameter(f"could not parse the list {raw[:50]!r}") from exc
         if not isinstance(value, list):
-            raise errors.bad_param("expected a list")
+            raise errors.BadParameter("expected a list")
         return [as_text(v).strip() for v in value if as_text(v).strip()]
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -116,7 +116,7 @@ def as_bool(raw: str | None, name: str, default: bool = False) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise errors.bad_param(f"{name} must be true or false, not {raw!r}")
+    raise errors.BadParameter(f"{name} must be true or false, not {raw!r}")
 
 
 def as_object(raw: str | None, name: str) -> dict[str, Any] | None:
@@ -128,9 +128,9 @@ def as_object(raw: str | None, name: str) -> dict[str, Any] | None:
         try:
             value = json.loads(raw)
         except ValueError as exc:
-            raise errors.bad_param(f"{name} is not valid JSON") from exc
+            raise errors.BadParameter(f"{name} is not valid JSON") from exc
         if not isinstance(value, dict):
-            raise errors.bad_param(f"{name} must be an object")
+            raise errors.BadParameter(f"{name} must be an object")
         return value
     return {"id": raw}
 
@@ -141,7 +141,7 @@ def as_int(raw: str | None, name: str, default: int, low: int, high: int) -> int
     try:
         value = int(raw)
     except ValueError as exc:
-        raise errors.bad_param(f"{name} must be a whole number, not {raw!r}") from exc
+        raise errors.BadParameter(f"{name} must be a whole number, not {raw!r}") from exc
     if not low <= value <= high:
-        raise errors.bad_param(f"{name} must be between {low} and {high}")
+        raise errors.BadParameter(f"{name} must be between {low} and {high}")
     return value

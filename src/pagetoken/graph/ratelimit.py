@@ -123,8 +123,8 @@ class RateLimiter:
             windows = [(key, self._window(key, now)) for key in keys]
             for (scope, _), win in windows:
                 if self._over(scope, win):
-                    raise {APP: errors.app_rate_limited, USER: errors.user_rate_limited,
-                           PAGE: errors.page_rate_limited}[scope]()
+                    raise {APP: errors.AppRateLimited, USER: errors.UserRateLimited,
+                           PAGE: errors.PageRateLimited}[scope]()
             recorded = []
             for _, win in windows:
                 entry = [now, 0.0, 0.0]

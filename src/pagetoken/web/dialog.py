@@ -37,14 +37,14 @@ def parse(web: Web, values: Any) -> DialogRequest:
     client_id = (values.get("client_id") or "").strip()
     app = apps.get(web.auth, client_id) if client_id.isdigit() else None
     if app is None:
-        raise errors.bad_param("Invalid App ID: the client_id does not name an app")
+        raise errors.BadParameter("Invalid App ID: the client_id does not name an app")
     redirect_uri = values.get("redirect_uri") or ""
     if redirect_uri not in app.redirect_uris:
-        raise errors.bad_param("URL blocked: the redirect_uri is not one of the app's registered redirect URIs. "
+        raise errors.BadParameter("URL blocked: the redirect_uri is not one of the app's registered redirect URIs. "
                                "Add it exactly, in the App Dashboard.")
     response_type = (values.get("response_type") or "code").strip()
     if response_type not in RESPONSE_TYPES:
-        raise errors.bad_param(f"response_type must be code or token, not {response_type!r}")
+        raise errors.BadParameter(f"response_type must be code or token, not {response_type!r}")
     raw_scope = values.get("scope") or "public_profile"
     scopes = oauth.scopes_or_error(raw_scope)
     if "public_profile" not in scopes:

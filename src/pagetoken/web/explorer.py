@@ -117,7 +117,7 @@ class Explorer:
         try:
             info = inspect.resolve(self.auth, hand.user_token)
             if info.kind != USER or info.user_id != user.id:
-                raise errors.bad_param("Get a user access token first: Page tokens are made from it.")
+                raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
             with self.auth.store.write() as conn:
                 token = issue.page_token_for_user(self.auth, conn, info, hand.page_id)
         except errors.GraphError as exc:
@@ -138,7 +138,7 @@ class Explorer:
             info = inspect.resolve(self.auth, hand.token)
             app = apps.require(self.auth, info.app_id)
             if info.user_id != user.id and app.owner_id != user.id:
-                raise errors.bad_param("You can only extend your own tokens.")
+                raise errors.BadParameter("You can only extend your own tokens.")
             issued = oauth.exchange(self.auth, app, hand.token)
         except errors.GraphError as exc:
             hand.error = exc.message

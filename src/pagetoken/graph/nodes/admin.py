@@ -25,7 +25,7 @@ def _user_param(call: Call) -> str:
     obj = call.param_object("user") or {}
     user_id = str(obj.get("id") or raw).strip()
     if not user_id.isdigit():
-        raise errors.bad_param("user must be a user ID")
+        raise errors.BadParameter("user must be a user ID")
     return user_id
 
 
@@ -34,7 +34,7 @@ def add_role(call: Call) -> dict[str, Any]:
     user_id = _user_param(call)
     tasks = call.param_list("tasks")
     if not tasks:
-        raise errors.bad_param("The parameter tasks is required: a list such as [\"MODERATE\",\"ANALYZE\"]")
+        raise errors.BadParameter("The parameter tasks is required: a list such as [\"MODERATE\",\"ANALYZE\"]")
     roles.assign(call.auth, call.node_id or "", user_id, tasks)
     return render.success()
 
@@ -82,7 +82,7 @@ def create_ad(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     budget = call.param_int("daily_budget", -1, -1, 10**12)
     if budget < 0:
-        raise errors.bad_param("The parameter daily_budget is required (in cents)")
+        raise errors.BadParameter("The parameter daily_budget is required (in cents)")
     ad = ads.create(call.auth, call.node_id or "", call.param("name", max_len=400), budget, call.param("status"),
                     call.param("objective"), call.param("post_id"), app_id=tok.app_id)
     return {"id": ad.id}

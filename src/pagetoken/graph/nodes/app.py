@@ -17,7 +17,7 @@ from ..registry import ANY_TOKEN, APP_ONLY, REGISTRY, Field, NodeType, Op, Param
 def _own_app(call: Call) -> str:
     tok = call.require_token()
     if tok.kind != APP or tok.app_id != call.node_id:
-        raise errors.GraphError("(#200) This call requires the app's own access token", errors.CODE_PERMISSION)
+        raise errors.MissingPermission(message="(#200) This call requires the app's own access token")
     return tok.app_id
 
 

@@ -29,7 +29,7 @@ def object_page(conn: Connection, object_id: str) -> str:
     """The Page a post or comment belongs to."""
     page_id = posts.page_of(conn, object_id) or comments.page_of(conn, object_id)
     if page_id is None:
-        raise errors.object_missing(object_id)
+        raise errors.ObjectMissing(object_id)
     return page_id
 
 
@@ -53,7 +53,7 @@ def _comment_items(call: Call, conn: Connection, object_id: str, page_id: str, s
     stream = (call.param("filter") or "toplevel") == "stream"
     order = call.param("order") or "chronological"
     if order not in ("chronological", "reverse_chronological"):
-        raise errors.bad_param("order must be chronological or reverse_chronological")
+        raise errors.BadParameter("order must be chronological or reverse_chronological")
     found = comments.list_for(conn, object_id, stream=stream, newest_first=order == "reverse_chronological")
     known = render.names(conn, {c.author_id for c in found})
     visitors = render.may(call, conn, VISITORS, page_id)
@@ -84,7 +84,7 @@ def list_comments(call: Call) -> dict[str, Any]:
         page_id = object_page(conn, object_id)
         for name in call.selection or {}:
             if NODE.field(name) is None:
-                raise errors.bad_param(f"Tried accessing nonexisting field ({name}) on node type (comment)")
+                raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type (comment)")
         items = _comment_items(call, conn, object_id, page_id, call.selection)
     return call.paged(items, summary={"total_count": len(items), "order": call.param("order") or "chronological"})
 
@@ -108,7 +108,7 @@ def _post_of(conn: Connection, object_id: str) -> str:
         return object_id
     comment = comments.get(conn, object_id)
     if comment is None:
-        raise errors.object_missing(object_id)
+        raise errors.ObjectMissing(object_id)
     return comment.post_id
 
 
@@ -148,7 +148,7 @@ def update_comment(call: Call) -> dict[str, Any]:
     elif call.param("message") is not None:
         comments.edit(call.auth, comment_id, call.param("message", max_len=8000))
     else:
-        raise errors.bad_param("give message (to edit the Page's comment) or is_hidden (to hide a comment)")
+        raise errors.BadParameter("give message (to edit the Page's comment) or is_hidden (to hide a comment)")
     return render.success()
 
 

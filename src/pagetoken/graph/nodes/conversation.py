@@ -55,7 +55,7 @@ def read_conversation(call: Call) -> dict[str, Any]:
     with call.auth.store.read() as conn:
         conv = messages.conversation(conn, call.node_id or "")
         if conv is None:
-            raise errors.object_missing(call.node_id or "")
+            raise errors.ObjectMissing(call.node_id or "")
         render.check_fields(call, NODE)
         return conversation_object(call, conn, conv, render.names(conn, [conv.page_id, conv.user_id]))
 
@@ -65,7 +65,7 @@ def list_messages(call: Call) -> dict[str, Any]:
     with call.auth.store.read() as conn:
         conv = messages.conversation(conn, call.node_id or "")
         if conv is None:
-            raise errors.object_missing(call.node_id or "")
+            raise errors.ObjectMissing(call.node_id or "")
         found = messages.messages_of(conn, conv.id)
         known = render.names(conn, [conv.page_id, conv.user_id])
         items = [select_fields(message_object(m, known), call.selection, MESSAGE_DEFAULTS) for m in found]
@@ -78,15 +78,15 @@ def send_message(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     recipient = call.param_object("recipient")
     if not recipient or not str(recipient.get("id") or "").strip():
-        raise errors.bad_param("The parameter recipient is required: {\"id\": \"USER_ID\"}")
+        raise errors.BadParameter("The parameter recipient is required: {\"id\": \"USER_ID\"}")
     raw = call.param("message", max_len=20000)
     if raw is None:
-        raise errors.bad_param("The parameter message is required: {\"text\": \"…\"}")
+        raise errors.BadParameter("The parameter message is required: {\"text\": \"…\"}")
     text: str | None = raw
     if raw.strip().startswith("{"):
         body = call.param_object("message") or {}
         if "attachment" in body and "text" not in body:
-            raise errors.bad_param("attachments are not supported; send {\"text\": \"…\"}")
+            raise errors.BadParameter("attachments are not supported; send {\"text\": \"…\"}")
         text = body.get("text") if isinstance(body.get("text"), str) else None
     sent = messages.send(call.auth, call.node_id or "", str(recipient["id"]).strip(), text,
                          call.param("messaging_type"), call.param("tag"), app_id=tok.app_id)

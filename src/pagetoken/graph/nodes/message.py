@@ -25,7 +25,7 @@ def read_message(call: Call) -> dict[str, Any]:
     with call.auth.store.read() as conn:
         msg = messages.message(conn, call.node_id or "")
         if msg is None:
-            raise errors.object_missing(call.node_id or "")
+            raise errors.ObjectMissing(call.node_id or "")
         render.check_fields(call, NODE)
         obj = message_object(msg, render.names(conn, [msg.from_id, msg.to_id]))
     return render.shape(call, obj, DEFAULTS)

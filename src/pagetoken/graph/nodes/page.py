@@ -40,7 +40,7 @@ def page_token_field(call: Call, page_id: str) -> str | None:
     with call.auth.store.write() as conn:
         token = issue.page_token_for_user(call.auth, conn, tok, page_id)
     if token is None:
-        raise errors.not_page_admin()
+        raise errors.NotPageAdmin()
     return token
 
 
@@ -51,9 +51,9 @@ def read_page(call: Call) -> dict[str, Any]:
     private = [f for f in wanted if f not in PUBLIC and f != "access_token"]
     for name in private:
         if NODE.field(name) is None:
-            raise errors.bad_param(f"Tried accessing nonexisting field ({name}) on node type (Page)")
+            raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type (Page)")
     if tok.kind == APP and private:
-        raise errors.bad_param("an app access token can only read a Page's public fields and its access_token")
+        raise errors.BadParameter("an app access token can only read a Page's public fields and its access_token")
     if private and tok.kind in (USER, PAGE):
         with call.auth.store.read() as conn:
             call.check(conn, ("pages_read_engagement",), None, page.id)
@@ -79,7 +79,7 @@ def page_token_post(call: Call) -> dict[str, Any]:
 def update_page(call: Call) -> dict[str, Any]:
     values = {k: v for k, v in call.params.items() if k in pages.EDITABLE}
     if not values:
-        raise errors.bad_param(f"nothing to update; Page fields that can be updated: {', '.join(pages.EDITABLE)}")
+        raise errors.BadParameter(f"nothing to update; Page fields that can be updated: {', '.join(pages.EDITABLE)}")
     pages.update_fields(call.auth, call.node_id or "", values)
     return {"success": True}
 

@@ -68,7 +68,7 @@ def check_fields(call: Call, node: NodeType) -> None:
     """(#100) for a field the node type does not have."""
     for name in call.selection or {}:
         if node.field(name) is None:
-            raise errors.bad_param(f"Tried accessing nonexisting field ({name}) on node type ({node.name})")
+            raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type ({node.name})")
 
 
 def shape(call: Call, obj: dict[str, Any], defaults: list[str], edges: dict[str, EdgeBuilder] | None = None

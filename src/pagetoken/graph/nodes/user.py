@@ -25,12 +25,12 @@ def _visible_user(call: Call) -> Any:
     with call.auth.store.read() as conn:
         row = conn.execute(users_table.select().where(users_table.c.id == uid)).first()
         if row is None:
-            raise errors.object_missing(uid)
+            raise errors.ObjectMissing(uid)
         if tok.kind == USER and tok.user_id == uid:
             return row
         if tok.kind == APP and (row.test_app_id == tok.app_id or grants.authorization(conn, uid, tok.app_id)):
             return row
-    raise errors.object_missing(uid)
+    raise errors.ObjectMissing(uid)
 
 
 def read_user(call: Call) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def read_user(call: Call) -> dict[str, Any]:
     if call.wants("email"):
         with call.auth.store.read() as conn:
             if tok.kind == USER and "email" not in call.scopes_for(conn, None):
-                raise errors.missing_permission("email")
+                raise errors.MissingPermission("email")
         obj["email"] = row.email
     return select(obj, call.selection, ["name"])
 
@@ -65,7 +65,7 @@ def _owner_or_app(call: Call) -> tuple[str, str]:
     tok = call.require_token()
     uid = _visible_user(call).id
     if tok.kind not in (USER, APP):
-        raise errors.bad_param("a user or app access token is required")
+        raise errors.BadParameter("a user or app access token is required")
     return uid, tok.app_id
 
 
@@ -79,7 +79,7 @@ def delete_permission(call: Call) -> dict[str, Any]:
     uid, app_id = _owner_or_app(call)
     perm = call.arg("permission") or ""
     if perm not in CATALOG and perm not in LEGACY:
-        raise errors.bad_param(f"Invalid permission: {perm}")
+        raise errors.BadParameter(f"Invalid permission: {perm}")
     grants.remove_permission(call.auth, uid, app_id, perm)
     return {"success": True}
 
@@ -89,12 +89,12 @@ def list_accounts(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     uid = _visible_user(call).id
     if tok.kind != USER:
-        raise errors.bad_param("/accounts needs a user access token")
+        raise errors.BadParameter("/accounts needs a user access token")
     fields = set(call.selection) if call.selection is not None else set(ACCOUNT_DEFAULTS)
     items = []
     with call.auth.store.write() as conn:
         if "pages_show_list" not in call.scopes_for(conn, None):
-            raise errors.missing_permission("pages_show_list")
+            raise errors.MissingPermission("pages_show_list")
         for page, tasks in pages.pages_of(conn, uid):
             if not grants.granted(conn, uid, tok.app_id, page.id):
                 continue  # the user did not choose this Page for the app
@@ -109,7 +109,7 @@ def create_page(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     uid = _visible_user(call).id
     if tok.kind != USER or tok.user_id != uid:
-        raise errors.bad_param("a Page can only be created with the user's own access token")
+        raise errors.BadParameter("a Page can only be created with the user's own access token")
     page = pages.create(call.auth, call.param("name", required=True) or "",
                         call.param("category", required=True) or "", uid)
     return {"id": page.id}
@@ -120,8 +120,7 @@ def delete_test_user(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     user = users.require(call.auth, call.node_id or "")
     if tok.kind != APP or user.test_app_id != tok.app_id:
-        raise errors.GraphError("(#2903) Cannot delete this user: only the app's test users may be deleted, "
-                                "with the app's access token", errors.CODE_PARAM)
+        raise errors.NotTestUser()
     users.delete_user(call.auth, user.id)
     return {"success": True}
 
