@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pagetoken import __version__
-from pagetoken.authority import apps, inspect, issue, pages, retention, revoke, users
+from pagetoken.authority import apps, inspect, issue, pages, retention, revoke, roles, users
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.client.cli import vault_app
 from pagetoken.core import errors
@@ -274,7 +274,7 @@ def pages_set_tasks(page_id: str = typer.Argument(..., help="The Page's ID."),
     """Give a user tasks on a Page (MANAGE, CREATE_CONTENT, MODERATE, MESSAGING, ADVERTISE, ANALYZE)."""
     with authority() as auth:
         pages.require(auth, page_id)
-        given = pages.set_tasks(auth, page_id, user_id, [t for t in tasks.split(",") if t.strip()])
+        given = roles.set_tasks(auth, page_id, user_id, [t for t in tasks.split(",") if t.strip()])
     emit({"page_id": page_id, "user_id": user_id, "tasks": given}, as_json,
          _table(["page", "user", "tasks"], [[page_id, user_id, ",".join(given) or "(removed)"]]))
 
@@ -353,7 +353,7 @@ def tokens_scan(paths: list[Path] = typer.Argument(..., help="Files or folders t
             for f in findings:
                 try:
                     info = inspect.resolve(auth, f["_raw"])
-                    f["status"] = f"live {info.debug_type}"
+                    f["status"] = f"live {info.kind.debug_type}"
                 except errors.InvalidToken:
                     f["status"] = "unknown"
                 except errors.GraphError:

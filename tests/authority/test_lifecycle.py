@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from pagetoken.authority import apps, grants, inspect, issue, oauth, pages, revoke, users
+from pagetoken.authority import apps, grants, inspect, issue, oauth, pages, revoke, roles, users
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.errors import GraphError
+from pagetoken.core.kinds import Source
 
 ALL = ["pages_show_list", "pages_read_engagement", "pages_manage_posts", "read_insights", "pages_manage_metadata"]
 
@@ -150,8 +151,8 @@ def test_removing_one_permission_removes_only_that_one(auth: Authority) -> None:
     grants.remove_permission(auth, s.user_id, s.app.id, "read_insights")
     info = inspect.resolve(auth, s.user_token)
     with auth.store.read() as conn:
-        assert "read_insights" not in inspect.effective_scopes(conn, info)
-        assert "pages_show_list" in inspect.effective_scopes(conn, info)
+        assert "read_insights" not in inspect.effective_scopes(auth, info, conn=conn)
+        assert "pages_show_list" in inspect.effective_scopes(auth, info, conn=conn)
         assert {g.permission: g.status for g in grants.list_grants(conn, s.user_id, s.app.id)}[
             "read_insights"] == "declined"
 
@@ -171,10 +172,10 @@ def test_password_change_is_460(auth: Authority) -> None:
 def test_losing_the_page_task_kills_page_tokens_only(auth: Authority) -> None:
     s = scene(auth)
     helper, _ = users.create(auth, "Helper", None, "password123")
-    pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"])
+    roles.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"])
     helper_token = oauth.grant_and_token(auth, s.app, helper.id, ALL, [], None).access_token
     page_tok = _page_token(auth, helper_token, s.page_id)
-    pages.remove_role(auth, s.page_id, helper.id)
+    roles.remove(auth, s.page_id, helper.id)
     with pytest.raises(GraphError) as e:
         inspect.resolve(auth, page_tok)
     assert e.value.code == 190 and e.value.message.startswith("The user must be an administrator of the page")
@@ -223,7 +224,7 @@ def test_codes_are_single_use_and_bound_to_redirect_uri(auth: Authority, clock: 
         oauth.redeem_code(auth, s.app, "https://app.example/other", code)
     assert e.value.message.startswith("Error validating verification code")
     tok = oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
-    assert inspect.resolve(auth, tok.access_token).how == "code"
+    assert inspect.resolve(auth, tok.access_token).source == Source.CODE
     with pytest.raises(GraphError):
         oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
     late = oauth.grant_and_code(auth, s.app, s.user_id, "https://app.example/cb", ALL, [], None)
@@ -271,18 +272,18 @@ def test_removal_stores_its_callback_in_the_same_transaction(auth: Authority) ->
 def test_a_page_token_carries_what_the_users_tasks_allow(auth: Authority) -> None:
     s = scene(auth)
     analyst, _ = users.create(auth, "Ann", None, "password123")
-    pages.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE"])
+    roles.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE"])
     short = oauth.grant_and_token(auth, s.app, analyst.id, ALL, [], None).access_token
     long = oauth.exchange(auth, s.app, short).access_token
     info = inspect.resolve(auth, _page_token(auth, long, s.page_id))
     with auth.store.read() as conn:
-        carried = set(inspect.effective_scopes(conn, info))
-        before_tasks = set(inspect.effective_scopes(conn, info, by_tasks=False))
+        carried = set(inspect.effective_scopes(auth, info, conn=conn))
+        before_tasks = set(inspect.effective_scopes(auth, info, by_tasks=False, conn=conn))
     assert carried == {"pages_show_list", "pages_read_engagement", "read_insights"}  # granted ∩ ANALYZE
     assert "pages_manage_posts" in before_tasks  # so publishing answers 10 (the task), not 200
-    pages.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE", "CREATE_CONTENT"])
+    roles.set_tasks(auth, s.page_id, analyst.id, ["ANALYZE", "CREATE_CONTENT"])
     with auth.store.read() as conn:
-        assert "pages_manage_posts" in inspect.effective_scopes(conn, info)
+        assert "pages_manage_posts" in inspect.effective_scopes(auth, info, conn=conn)
 
 
 def test_purge_forgets_long_dead_tokens_and_spent_codes(auth: Authority, clock: ManualClock) -> None:

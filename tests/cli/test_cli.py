@@ -69,6 +69,13 @@ def test_the_whole_story_from_the_command_line(tmp_path: Path) -> None:
     run(d, "users", "set-password", user["id"], "--password", "a fresh password")
     table = run(d, "users", "list")
     assert "ana@example.com" in table
+    # The Page keeps at least one person with MANAGE, from the CLI as from the Graph API.
+    refused = runner.invoke(app, ["--data-dir", str(d), "pages", "set-tasks", page["id"], user["id"],
+                                  "--tasks", "analyze"])
+    assert refused.exit_code != 0 and "MANAGE" in refused.stderr
+    helper = json.loads(run(d, "users", "create", "--name", "Bo", "--json"))
+    tasks = json.loads(run(d, "pages", "set-tasks", page["id"], helper["id"], "--tasks", "manage", "--json"))
+    assert tasks["tasks"] == ["MANAGE"]
     tasks = json.loads(run(d, "pages", "set-tasks", page["id"], user["id"], "--tasks", "analyze", "--json"))
     assert tasks["tasks"] == ["ANALYZE"]
 

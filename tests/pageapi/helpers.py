@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 
-from pagetoken.authority import apps, comments, inspect, issue, messages, oauth, pages, posts, users
+from pagetoken.authority import apps, comments, inspect, issue, messages, oauth, pages, posts, roles, users
 from pagetoken.authority.context import Authority
+from pagetoken.core.kinds import Source
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS
 
 ALL_PAGE_PERMISSIONS = sorted(PAGE_PERMISSIONS)
@@ -46,7 +47,7 @@ class Scene:
         perms = list(permissions)
         declined = [p for p in CATALOG if p not in perms and p != "public_profile"]
         return oauth.grant_and_token(self.auth, app, user_id, ["public_profile", *perms], declined, None,
-                                     how="test").access_token
+                                     source=Source.DIALOG).access_token
 
     def long_user_token(self, user_id: str, permissions: Iterable[str]) -> str:
         short = self.user_token(user_id, permissions)
@@ -66,7 +67,7 @@ class Scene:
 
     def member(self, tasks: list[str], name: str = "Mo Member") -> str:
         uid = person(self.auth, name)
-        pages.set_tasks(self.auth, self.page_id, uid, tasks)
+        roles.set_tasks(self.auth, self.page_id, uid, tasks)
         return uid
 
     # ---- content ----

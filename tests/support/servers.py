@@ -18,6 +18,7 @@ import uvicorn
 from pagetoken.authority import apps, issue, oauth, pages, users
 from pagetoken.authority.context import Authority
 from pagetoken.core.clock import ManualClock
+from pagetoken.core.kinds import Source
 from pagetoken.core.proof import appsecret_proof
 from pagetoken.server import build_app
 
@@ -96,7 +97,7 @@ class ThreadServer(InThread):
         page = pages.create(self.auth, "Test Page", "Software", user.id)
         granted = oauth.scopes_or_error(permissions)
         issued = oauth.grant_and_token(self.auth, app, user.id, granted, [],
-                                       targets if targets is None else targets, how="test")
+                                       targets if targets is None else targets, source=Source.DIALOG)
         return World(app.id, secret, issue.app_token(self.auth, app.id), user.id, password, page.id,
                      issued.access_token)
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import Origin, RevocationReason, TokenKind
 from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import new_app_secret
 from pagetoken.store.db import dumps
@@ -123,9 +124,8 @@ def reset_secret(auth: Authority, app_id: str) -> str:
     with auth.store.write() as conn:
         conn.execute(update(apps).where(apps.c.id == app_id).values(
             secret_sealed=auth.keyring.seal_text(new, _aad(app_id)), secret_reset_at=now))
-        ids = revoke.revoke_where(conn, now, "secret_reset",
-                                  (tokens.c.app_id == app_id) & (tokens.c.origin == "app"))
-    auth.emit("tokens_revoked", token_ids=ids)
+        revoke.revoke(auth, conn, RevocationReason.SECRET_RESET,
+                      (tokens.c.app_id == app_id) & (tokens.c.origin == Origin.APP))
     auth.emit("app_changed", app_id=app_id)
     return new
 
@@ -158,7 +158,7 @@ def live_token_counts(auth: Authority, app_id: str) -> dict[str, int]:
     query = (select(tokens.c.kind, func.count()).where(
         (tokens.c.app_id == app_id) & tokens.c.revoked_at.is_(None)
         & (tokens.c.expires_at.is_(None) | (tokens.c.expires_at > now))).group_by(tokens.c.kind))
-    counts = {"app": 0, "user": 0, "page": 0}
+    counts = {kind.value: 0 for kind in TokenKind}
     with auth.store.read() as conn:
         for kind, n in conn.execute(query).tuples():
             counts[str(kind)] = int(n)

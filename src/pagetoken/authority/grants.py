@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import RevocationReason
 from pagetoken.core.permissions import CATALOG, LEGACY, MANAGE, PAGE_PERMISSIONS
 from pagetoken.store.db import dumps, loads
 from pagetoken.store.tables import authorizations, grants, page_roles, tokens
@@ -123,11 +124,10 @@ def remove_app(auth: Authority, user_id: str, app_id: str) -> bool:
             conn.execute(update(authorizations).where(
                 (authorizations.c.user_id == user_id) & (authorizations.c.app_id == app_id)
             ).values(removed_at=now))
-        ids = revoke.revoke_where(conn, now, revoke.APP_REMOVED,
-                                  (tokens.c.user_id == user_id) & (tokens.c.app_id == app_id))
+        revoke.revoke(auth, conn, RevocationReason.APP_REMOVED,
+                      (tokens.c.user_id == user_id) & (tokens.c.app_id == app_id))
         if auth_row is not None and auth_row.removed_at is None:
             callbacks.enqueue(conn, user_id, app_id, now)
-    auth.emit("tokens_revoked", token_ids=ids)
     if auth_row is not None and auth_row.removed_at is None:
         auth.emit("app_removed", user_id=user_id, app_id=app_id, at=now)
     return True

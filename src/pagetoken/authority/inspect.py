@@ -13,15 +13,16 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, select
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import Origin, RevocationReason, Source, TokenKind
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS, task_allows
 from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import APP_SECRET_PAIR_RE, is_well_formed
 from pagetoken.store.db import loads
 from pagetoken.store.tables import authorizations, tokens
 
-from . import apps, grants, pages, revoke
+from . import apps, grants, roles
 from .context import Authority
-from .records import APP, DEBUG_TYPE, PAGE, USER, TokenInfo
+from .records import TokenInfo
 
 
 def _fmt(ts: float) -> str:
@@ -56,7 +57,7 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
     now = auth.now()
     if info.expires_at is not None and now >= info.expires_at:
         raise errors.TokenExpired(_fmt(info.expires_at), _fmt(now))
-    if info.origin == USER and info.data_access_expires_at is not None and now >= info.data_access_expires_at:
+    if info.origin == Origin.USER and info.data_access_expires_at is not None and now >= info.data_access_expires_at:
         raise errors.DataAccessExpired()
     return replace(info, raw=token)
 
@@ -67,23 +68,23 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
     if row is None:
         raise errors.InvalidToken()
     if row.revoked_reason:
-        raise revoke.error_for(row.revoked_reason, row.user_id, row.app_id)
+        raise RevocationReason(row.revoked_reason).error(row.user_id, row.app_id)
     now = auth.now()
     if row.expires_at is not None and now >= row.expires_at:
         raise errors.TokenExpired(_fmt(row.expires_at), _fmt(now))
-    info = TokenInfo(kind=row.kind, app_id=row.app_id, origin=row.origin, long_lived=bool(row.long_lived),
-                     scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at, expires_at=row.expires_at,
-                     how=row.how, token_id=row.id, user_id=row.user_id, page_id=row.page_id,
-                     data_access_expires_at=row.data_access_expires_at)
-    if info.origin == USER:
+    info = TokenInfo(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
+                     long_lived=bool(row.long_lived), scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at,
+                     expires_at=row.expires_at, source=Source(row.how), token_id=row.id, user_id=row.user_id,
+                     page_id=row.page_id, data_access_expires_at=row.data_access_expires_at)
+    if info.origin == Origin.USER:
         assert info.user_id is not None
         if row.removed_at is not None or row.data_access_expires_at is None:
             raise errors.AppNotAuthorized(info.user_id, info.app_id)
         if now >= row.data_access_expires_at:
             raise errors.DataAccessExpired()
-        if info.kind == PAGE and info.page_id and not pages.tasks_of(conn, info.page_id, info.user_id):
+        if info.kind == TokenKind.PAGE and info.page_id and not roles.tasks_of(auth, info.page_id, info.user_id, conn):
             raise errors.NotPageAdmin()
-    elif info.kind == PAGE and info.page_id:
+    elif info.kind == TokenKind.PAGE and info.page_id:
         _, grantor = grants.app_page_permissions(conn, info.app_id, info.page_id)
         if grantor is None:
             raise errors.AppNotAuthorized(info.page_id, info.app_id)
@@ -95,45 +96,48 @@ def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, ra
     real = apps.secret(auth, app_id, conn) if app else None
     if app is None or real is None or not same_secret(real, given):
         raise errors.InvalidToken()
-    return TokenInfo(kind=APP, app_id=app_id, origin=APP, long_lived=True, scopes=(), issued_at=app.created_at,
-                     expires_at=None, how="app_secret_pair", raw=raw)
+    return TokenInfo(kind=TokenKind.APP, app_id=app_id, origin=Origin.APP, long_lived=True, scopes=(),
+                     issued_at=app.created_at, expires_at=None, source=Source.APP_SECRET_PAIR, raw=raw)
 
 
-def effective_scopes(conn: Connection, info: TokenInfo, by_tasks: bool = True,
-                     page_id: str | None = None) -> list[str]:
+def effective_scopes(auth: Authority, info: TokenInfo, by_tasks: bool = True, page_id: str | None = None,
+                     conn: Connection | None = None) -> list[str]:
     """What the token carries now: its scopes ∩ what is still granted (declines take effect at once),
     and for a user's Page token ∩ what the user's tasks on the Page allow (SPEC §4). With
     `by_tasks=False`, the permissions before the task rule: a call the token has the permission for
     but the tasks forbid answers 10, not 200. A user token with `page_id`: what it may use on that Page."""
-    if info.kind == APP:
+    if info.kind == TokenKind.APP:
         return []
-    if info.origin == APP:
-        assert info.page_id is not None
-        perms, _ = grants.app_page_permissions(conn, info.app_id, info.page_id)
-        return [s for s in info.scopes if s in perms]
-    assert info.user_id is not None
-    on_page = info.page_id if info.kind == PAGE else page_id
-    now_granted = set(grants.granted(conn, info.user_id, info.app_id, on_page))
-    scopes = [s for s in info.scopes if s in now_granted]
-    if by_tasks and info.kind == PAGE and info.page_id:
-        tasks = pages.tasks_of(conn, info.page_id, info.user_id)
-        scopes = [s for s in scopes if task_allows(tasks, CATALOG[s].task)]
+    with auth.store.reading(conn) as c:
+        if info.origin == Origin.APP:
+            assert info.page_id is not None
+            perms, _ = grants.app_page_permissions(c, info.app_id, info.page_id)
+            return [s for s in info.scopes if s in perms]
+        assert info.user_id is not None
+        on_page = info.page_id if info.kind == TokenKind.PAGE else page_id
+        now_granted = set(grants.granted(c, info.user_id, info.app_id, on_page))
+        scopes = [s for s in info.scopes if s in now_granted]
+        if by_tasks and info.kind == TokenKind.PAGE and info.page_id:
+            tasks = roles.tasks_of(auth, info.page_id, info.user_id, c)
+            scopes = [s for s in scopes if task_allows(tasks, CATALOG[s].task)]
     return scopes
 
 
-def granular_scopes(conn: Connection, info: TokenInfo, scopes: list[str]) -> list[dict[str, Any]]:
+def granular_scopes(auth: Authority, info: TokenInfo, scopes: list[str],
+                    conn: Connection | None = None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    if info.kind == USER and info.user_id:
-        by_perm = {g.permission: g for g in grants.list_grants(conn, info.user_id, info.app_id)}
-        for scope in scopes:
-            g = by_perm.get(scope)
-            entry: dict[str, Any] = {"scope": scope}
-            if g is not None and scope in PAGE_PERMISSIONS:
-                targets = g.target_ids if g.target_ids is not None else [
-                    p.id for p, _ in pages.pages_of(conn, info.user_id)]
-                entry["target_ids"] = list(targets)
-            out.append(entry)
-    elif info.kind == PAGE and info.page_id:
+    if info.kind == TokenKind.USER and info.user_id:
+        with auth.store.reading(conn) as c:
+            by_perm = {g.permission: g for g in grants.list_grants(c, info.user_id, info.app_id)}
+            for scope in scopes:
+                g = by_perm.get(scope)
+                entry: dict[str, Any] = {"scope": scope}
+                if g is not None and scope in PAGE_PERMISSIONS:
+                    targets = g.target_ids if g.target_ids is not None else [
+                        p.id for p, _ in roles.pages_of(auth, info.user_id, c)]
+                    entry["target_ids"] = list(targets)
+                out.append(entry)
+    elif info.kind == TokenKind.PAGE and info.page_id:
         out = [{"scope": s, "target_ids": [info.page_id]} if s in PAGE_PERMISSIONS else {"scope": s}
                for s in scopes]
     return out
@@ -147,21 +151,21 @@ def describe(auth: Authority, info: TokenInfo, conn: Connection | None = None) -
 
 def _describe(auth: Authority, info: TokenInfo, conn: Connection) -> dict[str, Any]:
     app = apps.get(auth, info.app_id, conn)
-    scopes = effective_scopes(conn, info)
+    scopes = effective_scopes(auth, info, conn=conn)
     data: dict[str, Any] = {
         "app_id": info.app_id,
-        "type": info.debug_type,
+        "type": info.kind.debug_type,
         "application": app.name if app else "",
         "data_access_expires_at": int(info.data_access_expires_at or 0),
         "expires_at": int(info.expires_at or 0),
         "is_valid": True,
         "issued_at": int(info.issued_at),
         "scopes": scopes,
-        "granular_scopes": granular_scopes(conn, info, scopes),
+        "granular_scopes": granular_scopes(auth, info, scopes, conn),
     }
-    if info.kind == USER:
+    if info.kind == TokenKind.USER:
         data["user_id"] = info.user_id
-    elif info.kind == PAGE:
+    elif info.kind == TokenKind.PAGE:
         if info.user_id:
             data["user_id"] = info.user_id
         data["profile_id"] = info.page_id
@@ -179,7 +183,7 @@ def describe_invalid(auth: Authority, token: str, error: errors.GraphError) -> d
             return data
         app = apps.get(auth, row.app_id, conn)
     data.update({
-        "app_id": row.app_id, "type": DEBUG_TYPE[row.kind],
+        "app_id": row.app_id, "type": TokenKind(row.kind).debug_type,
         "application": app.name if app else "", "expires_at": int(row.expires_at or 0),
         "issued_at": int(row.issued_at),
     })

@@ -8,24 +8,25 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import Origin, Source, TokenKind
 from pagetoken.core.permissions import PAGE_PERMISSIONS, basic_only
 from pagetoken.core.tokens import fingerprint, new_token
 from pagetoken.store.db import dumps
 from pagetoken.store.tables import tokens
 
-from . import grants, pages
+from . import grants, pages, roles
 from .context import Authority
-from .records import APP, PAGE, USER, TokenInfo
+from .records import TokenInfo
 
 
-def _insert(auth: Authority, conn: Connection, *, kind: str, origin: str, app_id: str, how: str,
+def _insert(auth: Authority, conn: Connection, *, kind: TokenKind, origin: Origin, app_id: str, source: Source,
             scopes: list[str], expires_at: float | None, long_lived: bool, user_id: str | None = None,
             page_id: str | None = None, parent_id: int | None = None) -> tuple[str, int]:
     token = new_token()
     result = conn.execute(insert(tokens).values(
         hash=auth.hash(token), fingerprint=fingerprint(token), kind=kind, long_lived=long_lived, origin=origin,
         app_id=app_id, user_id=user_id, page_id=page_id, scopes=dumps(scopes), issued_at=auth.now(),
-        expires_at=expires_at, parent_id=parent_id, how=how))
+        expires_at=expires_at, parent_id=parent_id, how=source))
     pk = result.inserted_primary_key
     assert pk is not None
     return token, int(pk[0])
@@ -34,12 +35,12 @@ def _insert(auth: Authority, conn: Connection, *, kind: str, origin: str, app_id
 def app_token(auth: Authority, app_id: str) -> str:
     """An app token: lives until the app secret is reset."""
     with auth.store.write() as conn:
-        token, _ = _insert(auth, conn, kind=APP, origin=APP, app_id=app_id, how="client_credentials",
-                           scopes=[], expires_at=None, long_lived=True)
+        token, _ = _insert(auth, conn, kind=TokenKind.APP, origin=Origin.APP, app_id=app_id,
+                           source=Source.CLIENT_CREDENTIALS, scopes=[], expires_at=None, long_lived=True)
     return token
 
 
-def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, how: str,
+def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, source: Source,
                long_lived: bool = False, parent_id: int | None = None) -> tuple[str, float]:
     """A user token carrying what the user grants the app now; returns (token, expires_at)."""
     if not grants.installed(conn, user_id, app_id):
@@ -47,9 +48,9 @@ def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, how
     now = auth.now()
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
     expires = now + life
-    token, _ = _insert(auth, conn, kind=USER, origin=USER, app_id=app_id, user_id=user_id, how=how,
-                       scopes=grants.granted(conn, user_id, app_id), expires_at=expires, long_lived=long_lived,
-                       parent_id=parent_id)
+    token, _ = _insert(auth, conn, kind=TokenKind.USER, origin=Origin.USER, app_id=app_id, user_id=user_id,
+                       source=source, scopes=grants.granted(conn, user_id, app_id), expires_at=expires,
+                       long_lived=long_lived, parent_id=parent_id)
     return token, expires
 
 
@@ -59,16 +60,16 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     Short-lived parent: basic permissions only, expires with the parent. Long-lived parent: the
     granted Page permissions, 60 days; what the user's tasks allow is checked at every call.
     """
-    assert user.kind == USER and user.user_id is not None
-    if not pages.tasks_of(conn, page_id, user.user_id):
+    assert user.kind == TokenKind.USER and user.user_id is not None
+    if not roles.tasks_of(auth, page_id, user.user_id, conn):
         return None
     scopes = [s for s in grants.granted(conn, user.user_id, user.app_id, page_id) if s in user.scopes]
     if user.long_lived:
         expires: float | None = auth.now() + auth.lifetimes.long_lived
     else:
         scopes, expires = basic_only(scopes), user.expires_at
-    token, _ = _insert(auth, conn, kind=PAGE, origin=USER, app_id=user.app_id, user_id=user.user_id,
-                       page_id=page_id, how="user_derived", scopes=scopes, expires_at=expires,
+    token, _ = _insert(auth, conn, kind=TokenKind.PAGE, origin=Origin.USER, app_id=user.app_id, user_id=user.user_id,
+                       page_id=page_id, source=Source.USER_DERIVED, scopes=scopes, expires_at=expires,
                        long_lived=user.long_lived, parent_id=user.token_id)
     return token
 
@@ -84,8 +85,9 @@ def page_token_for_app(auth: Authority, conn: Connection, app_id: str, page_id: 
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
     expires = auth.now() + life
     ordered = sorted(p for p in perms if p in PAGE_PERMISSIONS)
-    token, _ = _insert(auth, conn, kind=PAGE, origin=APP, app_id=app_id, page_id=page_id, scopes=ordered,
-                       how="app_derived", expires_at=expires, long_lived=long_lived, parent_id=parent_id)
+    token, _ = _insert(auth, conn, kind=TokenKind.PAGE, origin=Origin.APP, app_id=app_id, page_id=page_id,
+                       scopes=ordered, source=Source.APP_DERIVED, expires_at=expires, long_lived=long_lived,
+                       parent_id=parent_id)
     return token, expires
 
 
@@ -93,20 +95,20 @@ def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, flo
     """fb_exchange_token: a fresh long-lived token from a valid user token or long-lived Page token."""
     now = auth.now()
     expires = now + auth.lifetimes.long_lived
-    if info.kind == USER:
+    if info.kind == TokenKind.USER:
         assert info.user_id is not None
         if not grants.installed(conn, info.user_id, info.app_id):
             raise errors.AppNotAuthorized(info.user_id, info.app_id)
         scopes = [s for s in grants.granted(conn, info.user_id, info.app_id) if s in info.scopes]
-    elif info.kind == PAGE and info.long_lived:
+    elif info.kind == TokenKind.PAGE and info.long_lived:
         scopes = list(info.scopes)
-    elif info.kind == PAGE:
+    elif info.kind == TokenKind.PAGE:
         raise errors.BadParameter("fb_exchange_token takes a user token or a long-lived Page token; get a "
                                "long-lived Page token from a long-lived user token instead")
     else:
         raise errors.BadParameter("fb_exchange_token cannot extend an app token")
     token, _ = _insert(auth, conn, kind=info.kind, origin=info.origin, app_id=info.app_id,
-                       user_id=info.user_id, page_id=info.page_id, how="exchange", scopes=scopes,
+                       user_id=info.user_id, page_id=info.page_id, source=Source.EXCHANGE, scopes=scopes,
                        expires_at=expires, long_lived=True, parent_id=info.token_id)
     return token, expires
 
@@ -118,4 +120,4 @@ def exchanged_count(auth: Authority, token: str) -> int:
         if parent is None:
             return 0
         return len(conn.execute(select(tokens.c.id).where(
-            (tokens.c.parent_id == parent) & (tokens.c.how == "exchange"))).all())
+            (tokens.c.parent_id == parent) & (tokens.c.how == Source.EXCHANGE))).all())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import Source, TokenKind
 from pagetoken.core.permissions import UnknownPermission, parse_scope
 from pagetoken.core.proof import proof_matches
 from pagetoken.store.db import dumps
@@ -16,7 +17,7 @@ from pagetoken.store.tables import codes
 
 from . import apps, grants, inspect, issue, users
 from .context import Authority
-from .records import APP, App, TokenInfo, User
+from .records import App, TokenInfo, User
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,11 @@ def grant_and_code(auth: Authority, app: App, user_id: str, redirect_uri: str, g
 
 
 def grant_and_token(auth: Authority, app: App, user_id: str, granted: list[str], declined: list[str],
-                    target_ids: list[str] | None, how: str = "dialog") -> Issued:
+                    target_ids: list[str] | None, source: Source = Source.DIALOG) -> Issued:
     """The user approved (dialog with response_type=token, or the Explorer): a short-lived token."""
     with auth.store.write() as conn:
         grants.consent(auth, conn, user_id, app.id, granted, declined, target_ids)
-        token, expires = issue.user_token(auth, conn, user_id, app.id, how)
+        token, expires = issue.user_token(auth, conn, user_id, app.id, source)
     return Issued(token, expires)
 
 
@@ -74,7 +75,7 @@ def redeem_code(auth: Authority, app: App, redirect_uri: str | None, code: str |
                              .values(used_at=now))
         if taken.rowcount != 1:
             raise errors.BadVerificationCode()
-        token, expires = issue.user_token(auth, conn, row.user_id, app.id, "code")
+        token, expires = issue.user_token(auth, conn, row.user_id, app.id, Source.CODE)
     return Issued(token, expires)
 
 
@@ -90,7 +91,7 @@ def client_credentials(auth: Authority, app: App, page_id: str | None) -> Issued
 def app_page_token(auth: Authority, info: TokenInfo, proof: str | None, page_id: str,
                    long_lived: bool) -> Issued:
     """A Page token from an app token; the app proves itself with appsecret_proof."""
-    if info.kind != APP:
+    if info.kind != TokenKind.APP:
         raise errors.BadParameter("an app access token is required")
     secret = apps.secret(auth, info.app_id)
     if not proof:
@@ -112,7 +113,6 @@ def exchange(auth: Authority, app: App, fb_exchange_token: str | None) -> Issued
         if info.app_id != app.id:
             raise errors.BadParameter("The token was issued to a different application than client_id.")
         token, expires = issue.extend(auth, conn, info)
-    auth.emit("token_exchanged", parent_id=info.token_id)
     return Issued(token, expires)
 
 
@@ -125,6 +125,6 @@ def create_test_user(auth: Authority, app_id: str, name: str | None, installed: 
         issued = None
         if installed:
             grants.consent(auth, conn, user.id, app_id, perms or ["public_profile"])
-            token, expires = issue.user_token(auth, conn, user.id, app_id, "test_user")
+            token, expires = issue.user_token(auth, conn, user.id, app_id, Source.TEST_USER)
             issued = Issued(token, expires)
     return user, password, issued

@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pagetoken.core.kinds import Origin, Source, TokenKind
 from pagetoken.store.db import loads
-
-APP = "app"
-USER = "user"
-PAGE = "page"
-DEBUG_TYPE = {APP: "APP", USER: "USER", PAGE: "PAGE"}
 
 
 @dataclass(frozen=True)
@@ -64,14 +60,14 @@ class Page:
 class TokenInfo:
     """A token that passed validation: who it acts for, for which app, with what."""
 
-    kind: str
+    kind: TokenKind
     app_id: str
-    origin: str
+    origin: Origin
     long_lived: bool
     scopes: tuple[str, ...]
     issued_at: float
     expires_at: float | None
-    how: str
+    source: Source
     token_id: int | None = None
     user_id: str | None = None
     page_id: str | None = None
@@ -79,14 +75,10 @@ class TokenInfo:
     raw: str = field(default="", repr=False)
 
     @property
-    def debug_type(self) -> str:
-        return DEBUG_TYPE[self.kind]
-
-    @property
     def subject_id(self) -> str:
         """What `/me` means for this token: the Page, the user, or the app."""
-        if self.kind == PAGE and self.page_id:
+        if self.kind == TokenKind.PAGE and self.page_id:
             return self.page_id
-        if self.kind == USER and self.user_id:
+        if self.kind == TokenKind.USER and self.user_id:
             return self.user_id
         return self.app_id

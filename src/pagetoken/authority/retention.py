@@ -37,6 +37,4 @@ def purge(auth: Authority, older_than_days: float = DEFAULT_DAYS, dry_run: bool 
         if not dry_run:
             conn.execute(delete(tokens).where(dead))
             conn.execute(delete(codes).where(spent))
-    if not dry_run and counts.tokens:
-        auth.emit("tokens_revoked", token_ids=[])
     return counts

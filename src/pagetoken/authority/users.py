@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import RevocationReason
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import nodes, tokens, users
 
@@ -108,19 +109,16 @@ def set_password(auth: Authority, user_id: str, password: str) -> None:
     with auth.store.write() as conn:
         conn.execute(update(users).where(users.c.id == user_id).values(
             password_hash=_hasher.hash(password), password_changed_at=now))
-        ids = revoke.revoke_where(conn, now, revoke.PASSWORD, tokens.c.user_id == user_id)
-    auth.emit("tokens_revoked", token_ids=ids)
+        revoke.revoke(auth, conn, RevocationReason.PASSWORD, tokens.c.user_id == user_id)
 
 
 def delete_user(auth: Authority, user_id: str) -> None:
     """Delete a user; their tokens stop working and their roles, grants and installs go."""
     require(auth, user_id)
-    now = auth.now()
     with auth.store.write() as conn:
-        ids = revoke.revoke_where(conn, now, revoke.USER_DELETED, tokens.c.user_id == user_id)
+        revoke.revoke(auth, conn, RevocationReason.USER_DELETED, tokens.c.user_id == user_id)
         conn.execute(delete(users).where(users.c.id == user_id))
         conn.execute(delete(nodes).where(nodes.c.id == user_id))
-    auth.emit("tokens_revoked", token_ids=ids)
 
 
 def test_users(auth: Authority, app_id: str) -> list[User]:

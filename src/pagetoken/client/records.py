@@ -13,10 +13,13 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Float, Integer, LargeBinary, MetaData, String, Table, Text
 
+from pagetoken.core.kinds import TokenKind
+
 __all__ = ["metadata", "tokens_table", "meta_table", "TokenRecord", "KINDS", "STATUSES",
            "ACTIVE", "NEEDS_REAUTH", "REVOKED", "EXPIRED", "ERROR", "USER", "PAGE", "APP"]
 
-USER, PAGE, APP = "USER", "PAGE", "APP"
+# A row's kind is what debug_token calls the token's type (the server's `TokenKind.debug_type`).
+USER, PAGE, APP = TokenKind.USER.debug_type, TokenKind.PAGE.debug_type, TokenKind.APP.debug_type
 KINDS = (USER, PAGE, APP)
 
 ACTIVE = "active"

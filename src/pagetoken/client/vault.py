@@ -31,7 +31,7 @@ from ._log import get_logger
 from .exceptions import LeaseLost, TokenNotFound, VaultKeyError, VaultTampered
 from .keys import KeySource, StaticKeys, default_source
 from .models import TokenInfo
-from .records import ACTIVE, APP, KINDS, PAGE, USER, TokenRecord, meta_table, metadata, tokens_table
+from .records import ACTIVE, KINDS, TokenRecord, meta_table, metadata, tokens_table
 
 __all__ = ["Vault", "DEFAULT_URL", "connect"]
 
@@ -39,7 +39,6 @@ log = get_logger(__name__)
 DEFAULT_URL = "sqlite:///./pagetoken-vault.db"
 _CANARY = b"pagetoken-vault-canary"
 _CANARY_AAD = b"vault-meta:canary"
-_KINDS_BY_TYPE = {"USER": USER, "PAGE": PAGE, "APP": APP}
 
 
 def _aad(name: str) -> bytes:
@@ -209,8 +208,8 @@ class Vault:
 
     @staticmethod
     def _meta(info: TokenInfo) -> dict[str, Any]:
-        kind = _KINDS_BY_TYPE.get(info.type.upper())
-        if kind is None:
+        kind = info.type.upper()
+        if kind not in KINDS:
             raise ValueError(f"debug_token says the token is of type {info.type!r}, not one of {', '.join(KINDS)}")
         return {"kind": kind, "app_id": info.app_id, "user_id": info.user_id, "page_id": info.page_id,
                 "scopes": ",".join(info.scopes), "issued_at": info.issued_at, "expires_at": info.expires_at,

@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Connection
 
-from pagetoken.authority import inspect, pages
+from pagetoken.authority import inspect, roles
 from pagetoken.authority.context import Authority
-from pagetoken.authority.records import APP, PAGE, TokenInfo
+from pagetoken.authority.records import TokenInfo
 from pagetoken.core import errors
+from pagetoken.core.kinds import Origin, TokenKind
 from pagetoken.core.permissions import MANAGE, task_allows
 
 from . import fields as fieldsel
@@ -88,18 +89,18 @@ class Call:
         if page_id in self._scopes:
             return self._scopes[page_id]
         # Before the task rule: the tasks answer 10, in check().
-        found = inspect.effective_scopes(conn, tok, by_tasks=False, page_id=page_id)
+        found = inspect.effective_scopes(self.auth, tok, by_tasks=False, page_id=page_id, conn=conn)
         self._scopes[page_id] = found
         return found
 
     def tasks_on(self, conn: Connection, page_id: str) -> list[str]:
         """The tasks behind the token on a Page: the user's, or MANAGE for a Page that granted the app."""
         tok = self.require_token()
-        if tok.kind == PAGE and tok.origin == APP:
+        if tok.kind == TokenKind.PAGE and tok.origin == Origin.APP:
             return [MANAGE] if tok.page_id == page_id else []
         if tok.user_id is None:
             return []
-        return pages.tasks_of(conn, page_id, tok.user_id)
+        return roles.tasks_of(self.auth, page_id, tok.user_id, conn)
 
     def check(self, conn: Connection, permissions: tuple[str, ...], task: str | None,
               page_id: str | None) -> None:
@@ -107,7 +108,7 @@ class Call:
         tok = self.require_token()
         if page_id is not None:
             self.page_ids.add(page_id)
-            if tok.kind == PAGE and tok.page_id != page_id:
+            if tok.kind == TokenKind.PAGE and tok.page_id != page_id:
                 raise errors.ObjectMissing(self.node_id or page_id, self.method)
         if permissions:
             have = set(self.scopes_for(conn, page_id))

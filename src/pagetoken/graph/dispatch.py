@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from pagetoken.authority import apps, inspect
-from pagetoken.authority.records import APP, PAGE, USER
 from pagetoken.core import errors
+from pagetoken.core.kinds import Source, TokenKind
 from pagetoken.core.proof import proof_matches
 from pagetoken.store.store import node_type
 
@@ -20,7 +20,6 @@ from .registry import REGISTRY, NodeType, Op
 
 log = logging.getLogger("pagetoken.graph")
 
-KIND_NAMES = {APP: "an app", USER: "a user", PAGE: "a Page"}
 SPECIAL = {"oauth/access_token": access_token, "debug_token": debug_token}
 
 
@@ -37,15 +36,14 @@ def check_proof(call: Call) -> None:
         secret = apps.secret(call.auth, app.id)
         if secret is None or not proof_matches(tok.raw, secret, proof):
             raise errors.ProofInvalid()
-    elif app.require_proof and tok.how != "app_secret_pair":
+    elif app.require_proof and tok.source != Source.APP_SECRET_PAIR:
         raise errors.ProofRequired()
 
 
 def resolve_node(call: Call, node_id: str) -> tuple[str, NodeType]:
     if node_id == "me":
         tok = call.require_token()
-        type_name = {USER: "user", PAGE: "page", APP: "application"}[tok.kind]
-        return tok.subject_id, REGISTRY.types[type_name]
+        return tok.subject_id, REGISTRY.types[tok.kind.me_node]
     with call.auth.store.read() as conn:
         found = node_type(conn, node_id)
     node = REGISTRY.get(found) if found else None
@@ -80,9 +78,9 @@ def dispatch(call: Call, raw_token: str | None) -> Any:
     call.route_pattern = op.route
     tok = call.require_token()
     if tok.kind not in op.tokens:
-        kinds = " or ".join(KIND_NAMES[k] for k in sorted(op.tokens))
+        kinds = " or ".join(k.described for k in sorted(op.tokens))
         raise errors.BadParameter(f"{call.method} /{node.name}{'/' + op.route if op.route else ''} needs {kinds} "
-                               f"access token, not {KIND_NAMES[tok.kind]} one")
+                               f"access token, not {tok.kind.described} one")
     check_proof(call)
     page_id = None
     if node.page_of is not None:
@@ -92,7 +90,7 @@ def dispatch(call: Call, raw_token: str | None) -> Any:
         call.page_ids.add(page_id)
     for hook in call.hooks:
         hook(call)
-    if op.permissions or op.task or (page_id is not None and tok.kind == PAGE):
+    if op.permissions or op.task or (page_id is not None and tok.kind == TokenKind.PAGE):
         with call.auth.store.read() as conn:
             call.check(conn, op.permissions, op.task, page_id)
     edges = _take_edge_fields(call, node) if call.method == "GET" and not call.route else {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pagetoken.authority import apps, inspect, oauth, revoke
-from pagetoken.authority.records import APP, USER
 from pagetoken.core import errors
+from pagetoken.core.kinds import TokenKind
 
 from .call import Call
 
@@ -21,7 +21,7 @@ def access_token(call: Call, raw_token: str | None) -> dict[str, Any]:
     now = call.auth.now()
     if grant_type == "client_credentials" and page_id and not call.param("client_secret") and raw_token:
         info = inspect.resolve(call.auth, raw_token)
-        if info.kind != APP:
+        if info.kind != TokenKind.APP:
             raise errors.BadParameter("client_credentials with page_id needs client_secret or an app access token")
         issued = oauth.app_page_token(call.auth, info, call.param("appsecret_proof"), page_id, long_lived=False)
         return issued.answer(now)
@@ -53,9 +53,9 @@ def debug_token(call: Call, raw_token: str | None) -> dict[str, Any]:
     if not raw_token:
         raise errors.AppTokenRequired()
     viewer = inspect.resolve(call.auth, raw_token)
-    if viewer.kind != APP:
+    if viewer.kind != TokenKind.APP:
         app = apps.get(call.auth, viewer.app_id)
-        if not (viewer.kind == USER and app is not None and app.owner_id == viewer.user_id):
+        if not (viewer.kind == TokenKind.USER and app is not None and app.owner_id == viewer.user_id):
             raise errors.AppTokenRequired()
     input_token = call.param("input_token")
     if not input_token:

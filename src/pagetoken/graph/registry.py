@@ -7,16 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pagetoken.core.kinds import TokenKind
+
 if TYPE_CHECKING:
     from .call import Call
 
 Handler = Callable[["Call"], Any]
 
-ANY_TOKEN = frozenset({"app", "user", "page"})
-USER_OR_PAGE = frozenset({"user", "page"})
-USER_ONLY = frozenset({"user"})
-PAGE_ONLY = frozenset({"page"})
-APP_ONLY = frozenset({"app"})
+ANY_TOKEN = frozenset(TokenKind)
+USER_OR_PAGE = frozenset({TokenKind.USER, TokenKind.PAGE})
+USER_ONLY = frozenset({TokenKind.USER})
+PAGE_ONLY = frozenset({TokenKind.PAGE})
+APP_ONLY = frozenset({TokenKind.APP})
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Op:
     summary: str
     permissions: tuple[str, ...] = ()  # every one needed (200 when missing)
     task: str | None = None            # the Page task needed (10 when missing)
-    tokens: frozenset[str] = ANY_TOKEN
+    tokens: frozenset[TokenKind] = ANY_TOKEN
     params: tuple[Param, ...] = ()
     when: Callable[[Call], bool] | None = None  # for two ops on one route, which one applies
     paged: bool = False

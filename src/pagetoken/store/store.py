@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select
 
 from . import db
 from .tables import nodes
+
+_AFTER_COMMIT = "pagetoken.after_commit"
 
 
 class Store:
@@ -40,10 +42,26 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        """A writing transaction; what `after_commit` registers on it runs once it has committed."""
+        after: list[Callable[[], None]] = []
         with self.engine.connect() as conn:
             conn = conn.execution_options(writing=True)
-            with conn.begin():
-                yield conn
+            conn.info[_AFTER_COMMIT] = after
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                del conn.info[_AFTER_COMMIT]
+        for action in after:
+            action()
+
+    @staticmethod
+    def after_commit(conn: Connection, action: Callable[[], None]) -> None:
+        """Run `action` once the writing transaction `conn` commits (never, if it rolls back)."""
+        pending = conn.info.get(_AFTER_COMMIT)
+        if pending is None:
+            raise RuntimeError("after_commit needs a connection from Store.write()")
+        pending.append(action)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pagetoken.authority import apps, grants, pages
+from pagetoken.authority import apps, grants, roles
 from pagetoken.authority.records import User
 from pagetoken.core import errors
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS
@@ -33,7 +33,7 @@ class Authorized:
         out = []
         with self.auth.store.read() as conn:
             rows = grants.authorized_apps(conn, user.id)
-            page_names = {p.id: p.name for p, _ in pages.pages_of(conn, user.id)}
+            page_names = {p.id: p.name for p, _ in roles.pages_of(self.auth, user.id, conn)}
             listed = [(row, grants.list_grants(conn, user.id, row.app_id)) for row in rows]
         for row, gs in listed:
             app = apps.get(self.auth, row.app_id)

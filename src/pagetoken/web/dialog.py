@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from pagetoken.authority import apps, grants, oauth, pages
+from pagetoken.authority import apps, grants, oauth, roles
 from pagetoken.authority.records import App
 from pagetoken.core import errors
 from pagetoken.core.permissions import CATALOG, LEGACY, PAGE_PERMISSIONS
@@ -74,7 +74,7 @@ def routes(web: Web) -> list[Route]:
             return web.login_redirect(request)
         with web.auth.store.read() as conn:
             previous = {g.permission: g.status for g in grants.list_grants(conn, user.id, req.app.id)}
-            my_pages = pages.pages_of(conn, user.id)
+            my_pages = roles.pages_of(web.auth, user.id, conn)
         legacy = {name: ", ".join(expanded) for name, expanded in LEGACY.items()
                   if name in req.raw_scope.replace(" ", ",").split(",")}
         perms = [{"name": s, "tier": CATALOG[s].tier, "description": CATALOG[s].description,
@@ -102,7 +102,7 @@ def routes(web: Web) -> list[Route]:
         granted = [s for s in req.scopes if s in checked or s == "public_profile"]
         declined = [s for s in req.scopes if s not in granted]
         with web.auth.store.read() as conn:
-            mine = {p.id for p, _ in pages.pages_of(conn, user.id)}
+            mine = {p.id for p, _ in roles.pages_of(web.auth, user.id, conn)}
         targets: list[str] | None = None
         if form_value(form, "all_pages") != "1":
             targets = [v for v in form.getlist("page") if isinstance(v, str) and v in mine]

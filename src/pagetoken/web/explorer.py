@@ -18,9 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pagetoken.authority import apps, inspect, issue, oauth, pages
-from pagetoken.authority.records import PAGE, USER, User
+from pagetoken.authority import apps, inspect, issue, oauth, pages, roles
+from pagetoken.authority.records import User
 from pagetoken.core import errors
+from pagetoken.core.kinds import Source, TokenKind
 from pagetoken.core.permissions import UnknownPermission, parse_scope
 
 from .common import Web
@@ -67,10 +68,9 @@ class Explorer:
         ids = [app.id for app, _ in choices]
         if hand.app_id not in ids:
             hand.app_id = ids[0] if ids else ""
-        with self.auth.store.read() as conn:
-            my_pages = pages.pages_of(conn, user.id)
+        my_pages = roles.pages_of(self.auth, user.id)
         debug = debug_panel(self.auth, hand.token)
-        if debug and debug["valid"] and debug["type"] == PAGE and debug["page"]:
+        if debug and debug["valid"] and debug["type"] == TokenKind.PAGE.debug_type and debug["page"]:
             hand.page_id = hand.page_id or debug["page"].id
         req = hand.run.get("request") or default_request(debug)
         return self.web.render(request, "explorer.html", status=status, title="Graph API Explorer", nav="explorer",
@@ -106,7 +106,7 @@ class Explorer:
             hand.error = f"There is no permission called {exc.name}."
             return self.answer(request, user, hand, 400)
         app = apps.require(self.auth, hand.app_id)
-        issued = oauth.grant_and_token(self.auth, app, user.id, scopes, [], None, how="explorer")
+        issued = oauth.grant_and_token(self.auth, app, user.id, scopes, [], None, source=Source.EXPLORER)
         hand.user_token = hand.token = issued.access_token
         hand.notice = f"User access token for {app.name}, with {len(scopes)} permissions."
         return self.answer(request, user, hand)
@@ -116,7 +116,7 @@ class Explorer:
         hand = _hand(form)
         try:
             info = inspect.resolve(self.auth, hand.user_token)
-            if info.kind != USER or info.user_id != user.id:
+            if info.kind != TokenKind.USER or info.user_id != user.id:
                 raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
             with self.auth.store.write() as conn:
                 token = issue.page_token_for_user(self.auth, conn, info, hand.page_id)

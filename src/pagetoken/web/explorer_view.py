@@ -9,6 +9,7 @@ from pagetoken.authority import apps, grants, inspect, pages, users
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import App, User
 from pagetoken.core import errors
+from pagetoken.core.kinds import TokenKind
 from pagetoken.core.permissions import BASIC, CATALOG, LEGACY
 
 from .helpers import span, when
@@ -80,7 +81,7 @@ def debug_panel(auth: Authority, token: str) -> dict[str, Any] | None:
     user = users.get(auth, info.user_id) if info.user_id else None
     page = pages.get(auth, info.page_id) if info.page_id else None
     page_names = _page_names(auth, data.get("granular_scopes", []))
-    extendable = info.kind == "user" or (info.kind == "page" and info.long_lived)
+    extendable = info.kind == TokenKind.USER or (info.kind == TokenKind.PAGE and info.long_lived)
     return {
         "valid": True, "data": data, "type": data["type"], "long_lived": info.long_lived,
         "app_name": data.get("application", ""), "app_id": info.app_id,
@@ -108,6 +109,6 @@ def _page_names(auth: Authority, granular: list[dict[str, Any]]) -> dict[str, st
 
 def default_request(debug: dict[str, Any] | None) -> dict[str, str]:
     """The request box's starting call: who the token acts for."""
-    if debug and debug.get("valid") and debug["type"] == "PAGE":
+    if debug and debug.get("valid") and debug["type"] == TokenKind.PAGE.debug_type:
         return {"method": "GET", "path": "me", "params": "fields=id,name,category,about"}
     return {"method": "GET", "path": "me", "params": "fields=id,name"}

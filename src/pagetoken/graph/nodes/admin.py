@@ -16,7 +16,7 @@ from . import render
 def list_roles(call: Call) -> dict[str, Any]:
     """GET /{page-id}/roles: `{id, name, tasks}` for everyone with a task on the Page."""
     with call.auth.store.read() as conn:
-        items = roles.listing(conn, call.node_id or "")
+        items = roles.listing(call.auth, call.node_id or "", conn)
     return call.paged(items, ["id", "name", "tasks"], summary={"total_count": len(items)})
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pagetoken.authority import apps, oauth, users
-from pagetoken.authority.records import APP
 from pagetoken.core import errors
+from pagetoken.core.kinds import TokenKind
 
 from ..call import Call
 from ..fields import select
@@ -16,7 +16,7 @@ from ..registry import ANY_TOKEN, APP_ONLY, REGISTRY, Field, NodeType, Op, Param
 
 def _own_app(call: Call) -> str:
     tok = call.require_token()
-    if tok.kind != APP or tok.app_id != call.node_id:
+    if tok.kind != TokenKind.APP or tok.app_id != call.node_id:
         raise errors.MissingPermission(message="(#200) This call requires the app's own access token")
     return tok.app_id
 

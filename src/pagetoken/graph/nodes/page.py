@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pagetoken.authority import insights, issue, oauth, pages
-from pagetoken.authority.records import APP, PAGE, USER
 from pagetoken.core import errors
+from pagetoken.core.kinds import TokenKind
 from pagetoken.core.permissions import ANALYZE, ANY_TASK, CREATE_CONTENT, MANAGE
 
 from ..call import Call
@@ -32,10 +32,10 @@ def _wants_access_token(call: Call) -> bool:
 def page_token_field(call: Call, page_id: str) -> str | None:
     """`fields=access_token`: a user token yields its Page token, an app token (with proof) an app one."""
     tok = call.require_token()
-    if tok.kind == APP:
+    if tok.kind == TokenKind.APP:
         issued = oauth.app_page_token(call.auth, tok, call.param("appsecret_proof"), page_id, long_lived=True)
         return issued.access_token
-    if tok.kind == PAGE:
+    if tok.kind == TokenKind.PAGE:
         return tok.raw if tok.page_id == page_id else None
     with call.auth.store.write() as conn:
         token = issue.page_token_for_user(call.auth, conn, tok, page_id)
@@ -52,9 +52,9 @@ def read_page(call: Call) -> dict[str, Any]:
     for name in private:
         if NODE.field(name) is None:
             raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type (Page)")
-    if tok.kind == APP and private:
+    if tok.kind == TokenKind.APP and private:
         raise errors.BadParameter("an app access token can only read a Page's public fields and its access_token")
-    if private and tok.kind in (USER, PAGE):
+    if private and tok.kind in (TokenKind.USER, TokenKind.PAGE):
         with call.auth.store.read() as conn:
             call.check(conn, ("pages_read_engagement",), None, page.id)
     obj: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "about": page.about,

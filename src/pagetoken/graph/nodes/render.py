@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from pagetoken.authority import insights
-from pagetoken.authority.records import APP
 from pagetoken.core import errors
+from pagetoken.core.kinds import TokenKind
 from pagetoken.store.tables import pages, users
 
 from ..call import Call
@@ -45,7 +45,7 @@ def viewer(call: Call) -> str | None:
     tok = call.token
     if tok is None:
         return None
-    if tok.kind == APP or tok.user_id is None:
+    if tok.kind == TokenKind.APP or tok.user_id is None:
         return tok.app_id
     return tok.user_id
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagetoken.authority import grants, issue, pages, users
-from pagetoken.authority.records import APP, USER
+from pagetoken.authority import grants, issue, pages, roles, users
 from pagetoken.core import errors
+from pagetoken.core.kinds import TokenKind
 from pagetoken.core.permissions import CATALOG, LEGACY
 from pagetoken.store.tables import users as users_table
 
@@ -26,9 +26,9 @@ def _visible_user(call: Call) -> Any:
         row = conn.execute(users_table.select().where(users_table.c.id == uid)).first()
         if row is None:
             raise errors.ObjectMissing(uid)
-        if tok.kind == USER and tok.user_id == uid:
+        if tok.kind == TokenKind.USER and tok.user_id == uid:
             return row
-        if tok.kind == APP and (row.test_app_id == tok.app_id or grants.authorization(conn, uid, tok.app_id)):
+        if tok.kind == TokenKind.APP and (row.test_app_id == tok.app_id or grants.authorization(conn, uid, tok.app_id)):
             return row
     raise errors.ObjectMissing(uid)
 
@@ -39,7 +39,7 @@ def read_user(call: Call) -> dict[str, Any]:
     obj: dict[str, Any] = {"id": row.id, "name": row.name}
     if call.wants("email"):
         with call.auth.store.read() as conn:
-            if tok.kind == USER and "email" not in call.scopes_for(conn, None):
+            if tok.kind == TokenKind.USER and "email" not in call.scopes_for(conn, None):
                 raise errors.MissingPermission("email")
         obj["email"] = row.email
     return select(obj, call.selection, ["name"])
@@ -64,7 +64,7 @@ def list_permissions(call: Call) -> dict[str, Any]:
 def _owner_or_app(call: Call) -> tuple[str, str]:
     tok = call.require_token()
     uid = _visible_user(call).id
-    if tok.kind not in (USER, APP):
+    if tok.kind not in (TokenKind.USER, TokenKind.APP):
         raise errors.BadParameter("a user or app access token is required")
     return uid, tok.app_id
 
@@ -88,14 +88,14 @@ def list_accounts(call: Call) -> dict[str, Any]:
     """The user's Pages the app may act on, each with a Page token and the user's tasks."""
     tok = call.require_token()
     uid = _visible_user(call).id
-    if tok.kind != USER:
+    if tok.kind != TokenKind.USER:
         raise errors.BadParameter("/accounts needs a user access token")
     fields = set(call.selection) if call.selection is not None else set(ACCOUNT_DEFAULTS)
     items = []
     with call.auth.store.write() as conn:
         if "pages_show_list" not in call.scopes_for(conn, None):
             raise errors.MissingPermission("pages_show_list")
-        for page, tasks in pages.pages_of(conn, uid):
+        for page, tasks in roles.pages_of(call.auth, uid, conn):
             if not grants.granted(conn, uid, tok.app_id, page.id):
                 continue  # the user did not choose this Page for the app
             item: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "tasks": tasks}
@@ -108,7 +108,7 @@ def list_accounts(call: Call) -> dict[str, Any]:
 def create_page(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     uid = _visible_user(call).id
-    if tok.kind != USER or tok.user_id != uid:
+    if tok.kind != TokenKind.USER or tok.user_id != uid:
         raise errors.BadParameter("a Page can only be created with the user's own access token")
     page = pages.create(call.auth, call.param("name", required=True) or "",
                         call.param("category", required=True) or "", uid)
@@ -119,7 +119,7 @@ def delete_test_user(call: Call) -> dict[str, Any]:
     """DELETE /{test-user-id} with the app's token (registered on the user node)."""
     tok = call.require_token()
     user = users.require(call.auth, call.node_id or "")
-    if tok.kind != APP or user.test_app_id != tok.app_id:
+    if tok.kind != TokenKind.APP or user.test_app_id != tok.app_id:
         raise errors.NotTestUser()
     users.delete_user(call.auth, user.id)
     return {"success": True}
@@ -131,13 +131,13 @@ USER_NODE = REGISTRY.add(NodeType(
     fields=(Field("id", "The user's ID", default=True), Field("name", "Full name", default=True),
             Field("email", "Email address", permission="email")),
     ops=[
-        Op("GET", None, read_user, "Read a user", tokens=frozenset({USER, APP})),
+        Op("GET", None, read_user, "Read a user", tokens=frozenset({TokenKind.USER, TokenKind.APP})),
         Op("GET", "permissions", list_permissions, "Permissions the user granted or declined the app",
-           tokens=frozenset({USER, APP}), params=(Param("permission", "Only this permission"),)),
+           tokens=frozenset({TokenKind.USER, TokenKind.APP}), params=(Param("permission", "Only this permission"),)),
         Op("DELETE", "permissions", delete_permissions, "Remove the app: every token of the user for it dies",
-           tokens=frozenset({USER, APP})),
+           tokens=frozenset({TokenKind.USER, TokenKind.APP})),
         Op("DELETE", "permissions/{permission}", delete_permission, "Decline one permission",
-           tokens=frozenset({USER, APP})),
+           tokens=frozenset({TokenKind.USER, TokenKind.APP})),
         Op("GET", "accounts", list_accounts, "The user's Pages, each with a Page token and tasks",
            tokens=USER_ONLY, paged=True),
         Op("POST", "accounts", create_page, "Create a Page the user owns", tokens=USER_ONLY,

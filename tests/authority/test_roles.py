@@ -1,0 +1,81 @@
+"""One roles module for the Graph API, the web tools and the CLI: the MANAGE rule holds for all."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from pagetoken.authority import apps, inspect, oauth, pages, roles, users
+from pagetoken.authority.context import Authority
+from pagetoken.core import errors
+
+
+def _people(auth: Authority, n: int) -> list[str]:
+    return [users.create(auth, f"P{i}", None, "password123")[0].id for i in range(n)]
+
+
+def test_set_tasks_keeps_a_manager(auth: Authority) -> None:
+    owner, helper = _people(auth, 2)
+    page = pages.create(auth, "Shop", "Cafe", owner)
+    with pytest.raises(errors.BadParameter, match="MANAGE"):
+        roles.set_tasks(auth, page.id, owner, ["ANALYZE"])  # the CLI's `pages set-tasks` path
+    with pytest.raises(errors.BadParameter, match="MANAGE"):
+        roles.set_tasks(auth, page.id, owner, [])           # removal through the same door
+    assert roles.set_tasks(auth, page.id, helper, ["manage"]) == ["MANAGE"]
+    assert roles.set_tasks(auth, page.id, owner, []) == []
+    assert roles.tasks_of(auth, page.id, owner) == []
+    assert [p.id for p, _ in roles.pages_of(auth, helper)] == [page.id]
+
+
+def test_assign_and_remove_check_their_inputs(auth: Authority) -> None:
+    (owner,) = _people(auth, 1)
+    page = pages.create(auth, "Shop", "Cafe", owner)
+    with pytest.raises(errors.BadParameter, match="does not exist"):
+        roles.assign(auth, page.id, "999", ["ANALYZE"])
+    with pytest.raises(errors.BadParameter, match="at least one"):
+        roles.assign(auth, page.id, owner, [])
+    with pytest.raises(errors.BadParameter, match="no role"):
+        roles.remove(auth, page.id, "999")
+    with pytest.raises(errors.BadParameter):
+        roles.assign(auth, page.id, owner, ["OWNER"])
+    assert roles.listing(auth, page.id) == [{"id": owner, "name": "P0", "tasks": roles.tasks_of(auth, page.id, owner)}]
+
+
+def test_losing_the_role_kills_the_page_tokens(auth: Authority) -> None:
+    owner, helper = _people(auth, 2)
+    app, _ = apps.create(auth, "App")
+    page = pages.create(auth, "Shop", "Cafe", owner)
+    roles.assign(auth, page.id, helper, ["CREATE_CONTENT"])
+    issued = oauth.grant_and_token(auth, app, helper, ["pages_show_list", "pages_manage_posts"], [], None)
+    from pagetoken.authority import issue
+    with auth.store.write() as conn:
+        token = issue.page_token_for_user(auth, conn, inspect.resolve(auth, issued.access_token), page.id)
+    assert token is not None
+    roles.remove(auth, page.id, helper)
+    with pytest.raises(errors.NotPageAdmin):
+        inspect.resolve(auth, token)
+
+
+def test_two_concurrent_removals_leave_a_manager(auth: Authority) -> None:
+    """Checked and written in one transaction: of two managers removed at once, one stays."""
+    a, b = _people(auth, 2)
+    page = pages.create(auth, "Shop", "Cafe", a)
+    roles.assign(auth, page.id, b, ["MANAGE"])
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def remove(who: str) -> None:
+        start.wait()
+        try:
+            roles.remove(auth, page.id, who)
+        except errors.BadParameter as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=remove, args=(who,)) for who in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(failures) == 1
+    assert len(roles.listing(auth, page.id)) == 1
