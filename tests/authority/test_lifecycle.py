@@ -153,7 +153,7 @@ def test_removing_one_permission_removes_only_that_one(auth: Authority) -> None:
     with auth.store.read() as conn:
         assert "read_insights" not in inspect.effective_scopes(auth, info, conn=conn)
         assert "pages_show_list" in inspect.effective_scopes(auth, info, conn=conn)
-        assert {g.permission: g.status for g in grants.list_grants(conn, s.user_id, s.app.id)}[
+        assert {g.permission: g.status for g in grants.list_grants(auth, s.user_id, s.app.id, conn=conn)}[
             "read_insights"] == "declined"
 
 

@@ -28,9 +28,9 @@ def test_fields_nested_and_modifiers() -> None:
 
 def test_select_keeps_id_and_requested() -> None:
     obj = {"id": "1", "name": "n", "about": "a", "nested": {"x": 1, "y": 2}}
-    assert fields.select(obj, {"about": None}, ["name"]) == {"id": "1", "about": "a"}
-    assert fields.select(obj, None, ["name"]) == {"id": "1", "name": "n"}
-    assert fields.select(obj, {"nested": {"x": None}}, []) == {"id": "1", "nested": {"x": 1}}
+    assert fields.narrow(obj, {"about": None}, ["name"]) == {"id": "1", "about": "a"}
+    assert fields.narrow(obj, None, ["name"]) == {"id": "1", "name": "n"}
+    assert fields.narrow(obj, {"nested": {"x": None}}, []) == {"id": "1", "nested": {"x": 1}}
 
 
 def test_list_object_bool_params_json_or_plain() -> None:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from pagetoken.core.permissions import ANY_TASK, CATALOG, MANAGE, TASKS
-from pagetoken.graph.registry import REGISTRY, NodeType, Op
+from pagetoken.graph.nodes import REGISTRY
+from pagetoken.graph.registry import NodeType, Op
 from tests.support.servers import ThreadServer
 
 from .helpers import ALL_PAGE_PERMISSIONS, Scene, err, person, scene
@@ -39,8 +40,7 @@ def _message(s: Scene) -> str:
     from pagetoken.authority import messages
 
     conv, _ = s.conversation()
-    with s.auth.store.read() as conn:
-        return messages.messages_of(conn, conv)[0].id
+    return messages.messages_of(s.auth, conv)[0].id
 
 
 OBJECTS: dict[str, Callable[[Scene], str]] = {

@@ -51,9 +51,8 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(server: ThreadServer) 
     assert apps.secret(server.auth, world.app_id) == world.secret
     assert [a.name for a in apps.list_all(server.auth, owner_id=world.user_id)] == ["Test App"]
     assert not apps.require(server.auth, world.app_id).require_proof
-    with server.auth.store.read() as conn:
-        assert grants.installed(conn, world.user_id, world.app_id)
-        assert "pages_manage_posts" in grants.granted(conn, world.user_id, world.app_id)
+    assert grants.installed(server.auth, world.user_id, world.app_id)
+    assert "pages_manage_posts" in grants.granted(server.auth, world.user_id, world.app_id)
     assert server.get("/me", access_token=world.user_token).status_code == 200
     # A CSRF token from another visitor's cookie does not pass either.
     stranger = httpx.Client(base_url=server.url)

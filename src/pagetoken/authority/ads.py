@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import ads, posts
 
@@ -66,7 +67,7 @@ def create(auth: Authority, page_id: str, name: str | None, daily_budget: int, s
             owner = conn.execute(select(posts.c.page_id).where(posts.c.id == post_id)).scalar()
             if owner != page_id:
                 raise errors.BadParameter(f"post_id {post_id} is not a post of Page {page_id}")
-        ad_id = add_node(conn, "ad", now)
+        ad_id = add_node(conn, ObjectType.AD, now)
         conn.execute(insert(ads).values(id=ad_id, page_id=page_id, app_id=app_id, name=name, status=status,
                                         objective=objective, daily_budget=daily_budget, currency=CURRENCY,
                                         post_id=post_id, created_at=now))
@@ -74,15 +75,17 @@ def create(auth: Authority, page_id: str, name: str | None, daily_budget: int, s
     return Ad.from_row(row)
 
 
-def of_page(conn: Connection, page_id: str) -> list[Ad]:
+def of_page(auth: Authority, page_id: str, conn: Connection | None = None) -> list[Ad]:
     """The Page's ads, newest first."""
-    rows = conn.execute(select(ads).where(ads.c.page_id == page_id).order_by(ads.c.created_at.desc(), ads.c.id))
-    return [Ad.from_row(r) for r in rows]
+    with auth.store.reading(conn) as conn:
+        rows = conn.execute(select(ads).where(ads.c.page_id == page_id).order_by(ads.c.created_at.desc(), ads.c.id))
+        return [Ad.from_row(r) for r in rows]
 
 
-def billing(conn: Connection, page_id: str, now: float) -> dict[str, Any]:
+def billing(auth: Authority, page_id: str, now: float, conn: Connection | None = None) -> dict[str, Any]:
     """The Page's ad account as billing sees it: what each ad spent and the total."""
-    items = [{"id": ad.id, "name": ad.name, "status": ad.status, "daily_budget": ad.daily_budget,
-              "spend": ad.spend(now), "currency": ad.currency} for ad in of_page(conn, page_id)]
-    return {"items": items, "currency": CURRENCY, "amount_spent": sum(i["spend"] for i in items),
-            "daily_spend": sum(i["daily_budget"] for i in items if i["status"] == "ACTIVE")}
+    with auth.store.reading(conn) as conn:
+        items = [{"id": ad.id, "name": ad.name, "status": ad.status, "daily_budget": ad.daily_budget,
+                  "spend": ad.spend(now), "currency": ad.currency} for ad in of_page(auth, page_id, conn=conn)]
+        return {"items": items, "currency": CURRENCY, "amount_spent": sum(i["spend"] for i in items),
+                "daily_spend": sum(i["daily_budget"] for i in items if i["status"] == "ACTIVE")}

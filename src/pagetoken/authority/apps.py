@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from pagetoken.core import errors
-from pagetoken.core.kinds import Origin, RevocationReason, TokenKind
+from pagetoken.core.kinds import ObjectType, Origin, RevocationReason, TokenKind
 from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import new_app_secret
 from pagetoken.store.db import dumps
@@ -44,7 +44,7 @@ def create(auth: Authority, name: str, owner_id: str | None = None,
     secret = new_app_secret()
     now = auth.now()
     with auth.store.write() as conn:
-        app_id = add_node(conn, "application", now)
+        app_id = add_node(conn, ObjectType.APPLICATION, now)
         conn.execute(insert(apps).values(
             id=app_id, name=name, secret_sealed=auth.keyring.seal_text(secret, _aad(app_id)),
             require_proof=False, redirect_uris=dumps(uris), deauthorize_url=None, owner_id=owner_id,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import comments, likes, nodes
 
@@ -60,15 +61,15 @@ def create(auth: Authority, object_id: str, message: str | None, author_id: str 
     text = _check_message(message)
     now = auth.now()
     with auth.store.write() as conn:
-        post = posts.get(conn, object_id)
+        post = posts.get(auth, object_id, conn=conn)
         parent: Comment | None = None
         if post is None:
-            parent = get(conn, object_id)
+            parent = get(auth, object_id, conn=conn)
             if parent is None:
                 raise errors.ObjectMissing(object_id, "post")
-            post = posts.get(conn, parent.post_id)
+            post = posts.get(auth, parent.post_id, conn=conn)
             assert post is not None
-        comment_id = add_node(conn, "comment", now, prefix=post.local_id)
+        comment_id = add_node(conn, ObjectType.COMMENT, now, prefix=post.local_id)
         top = parent.parent_id or parent.id if parent else None
         conn.execute(insert(comments).values(
             id=comment_id, post_id=post.id, page_id=post.page_id, parent_id=top,
@@ -80,39 +81,44 @@ def create(auth: Authority, object_id: str, message: str | None, author_id: str 
     return Comment.from_row(row)
 
 
-def get(conn: Connection, comment_id: str) -> Comment | None:
-    row = conn.execute(select(comments).where(comments.c.id == comment_id)).first()
-    return Comment.from_row(row) if row else None
+def get(auth: Authority, comment_id: str, conn: Connection | None = None) -> Comment | None:
+    with auth.store.reading(conn) as conn:
+        row = conn.execute(select(comments).where(comments.c.id == comment_id)).first()
+        return Comment.from_row(row) if row else None
 
 
 def require(auth: Authority, comment_id: str, method: str = "get") -> Comment:
     with auth.store.read() as conn:
-        comment = get(conn, comment_id)
+        comment = get(auth, comment_id, conn=conn)
     if comment is None:
         raise errors.ObjectMissing(comment_id, method)
     return comment
 
 
-def page_of(conn: Connection, comment_id: str) -> str | None:
-    return conn.execute(select(comments.c.page_id).where(comments.c.id == comment_id)).scalar()
+def page_of(auth: Authority, comment_id: str, conn: Connection | None = None) -> str | None:
+    with auth.store.reading(conn) as conn:
+        return conn.execute(select(comments.c.page_id).where(comments.c.id == comment_id)).scalar()
 
 
-def list_for(conn: Connection, object_id: str, stream: bool = False, newest_first: bool = False) -> list[Comment]:
+def list_for(auth: Authority, object_id: str, stream: bool = False, newest_first: bool = False,
+             conn: Connection | None = None) -> list[Comment]:
     """Comments on a post (top-level, or all with `stream`) or replies to a comment, oldest first."""
-    if posts.get(conn, object_id) is not None:
-        query = select(comments).where(comments.c.post_id == object_id)
-        if not stream:
-            query = query.where(comments.c.parent_id.is_(None))
-    else:
-        query = select(comments).where(comments.c.parent_id == object_id)
-    order = (comments.c.created_at.desc(), comments.c.id.desc()) if newest_first else (
-        comments.c.created_at, comments.c.id)
-    return [Comment.from_row(r) for r in conn.execute(query.order_by(*order))]
+    with auth.store.reading(conn) as conn:
+        if posts.get(auth, object_id, conn=conn) is not None:
+            query = select(comments).where(comments.c.post_id == object_id)
+            if not stream:
+                query = query.where(comments.c.parent_id.is_(None))
+        else:
+            query = select(comments).where(comments.c.parent_id == object_id)
+        order = (comments.c.created_at.desc(), comments.c.id.desc()) if newest_first else (
+            comments.c.created_at, comments.c.id)
+        return [Comment.from_row(r) for r in conn.execute(query.order_by(*order))]
 
 
-def reply_count(conn: Connection, comment_id: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(comments)
-                            .where(comments.c.parent_id == comment_id)).scalar() or 0)
+def reply_count(auth: Authority, comment_id: str, conn: Connection | None = None) -> int:
+    with auth.store.reading(conn) as conn:
+        return int(conn.execute(select(func.count()).select_from(comments)
+                                .where(comments.c.parent_id == comment_id)).scalar() or 0)
 
 
 def edit(auth: Authority, comment_id: str, message: str | None) -> Comment:

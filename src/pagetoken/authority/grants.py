@@ -66,59 +66,66 @@ _LIST = (select(grants).where((grants.c.user_id == bindparam("user_id")) & (gran
          .order_by(grants.c.permission))
 
 
-def list_grants(conn: Connection, user_id: str, app_id: str) -> list[Grant]:
-    return [_grant(r) for r in conn.execute(_LIST, {"user_id": user_id, "app_id": app_id})]
+def list_grants(auth: Authority, user_id: str, app_id: str, conn: Connection | None = None) -> list[Grant]:
+    with auth.store.reading(conn) as conn:
+        return [_grant(r) for r in conn.execute(_LIST, {"user_id": user_id, "app_id": app_id})]
 
 
-def granted(conn: Connection, user_id: str, app_id: str, page_id: str | None = None) -> list[str]:
+def granted(auth: Authority, user_id: str, app_id: str, page_id: str | None = None,
+            conn: Connection | None = None) -> list[str]:
     """Permissions the user grants the app now; with `page_id`, only those that cover that Page."""
-    out = []
-    for g in list_grants(conn, user_id, app_id):
-        if g.status != GRANTED:
-            continue
-        if page_id is not None and (g.permission not in PAGE_PERMISSIONS or not g.covers(page_id)):
-            continue
-        out.append(g.permission)
-    return out
+    with auth.store.reading(conn) as conn:
+        out = []
+        for g in list_grants(auth, user_id, app_id, conn=conn):
+            if g.status != GRANTED:
+                continue
+            if page_id is not None and (g.permission not in PAGE_PERMISSIONS or not g.covers(page_id)):
+                continue
+            out.append(g.permission)
+        return out
 
 
-def authorization(conn: Connection, user_id: str, app_id: str) -> Any:
-    return conn.execute(select(authorizations).where(
-        (authorizations.c.user_id == user_id) & (authorizations.c.app_id == app_id))).first()
+def authorization(auth: Authority, user_id: str, app_id: str, conn: Connection | None = None) -> Any:
+    with auth.store.reading(conn) as conn:
+        return conn.execute(select(authorizations).where(
+            (authorizations.c.user_id == user_id) & (authorizations.c.app_id == app_id))).first()
 
 
-def installed(conn: Connection, user_id: str, app_id: str) -> bool:
-    row = authorization(conn, user_id, app_id)
-    return row is not None and row.removed_at is None
+def installed(auth: Authority, user_id: str, app_id: str, conn: Connection | None = None) -> bool:
+    with auth.store.reading(conn) as conn:
+        row = authorization(auth, user_id, app_id, conn=conn)
+        return row is not None and row.removed_at is None
 
 
-def app_page_permissions(conn: Connection, app_id: str, page_id: str) -> tuple[set[str], str | None]:
+def app_page_permissions(auth: Authority, app_id: str, page_id: str,
+                         conn: Connection | None = None) -> tuple[set[str], str | None]:
     """What a Page granted an app: Page permissions granted by its MANAGE holders, and one such grantor."""
-    rows = conn.execute(
-        select(grants.c.permission, grants.c.target_ids, grants.c.user_id, page_roles.c.tasks)
-        .select_from(grants.join(page_roles, and_(page_roles.c.user_id == grants.c.user_id,
-                                                  page_roles.c.page_id == page_id))
-                     .join(authorizations, and_(authorizations.c.user_id == grants.c.user_id,
-                                                authorizations.c.app_id == grants.c.app_id)))
-        .where((grants.c.app_id == app_id) & (grants.c.status == GRANTED)
-               & authorizations.c.removed_at.is_(None)))
-    perms: set[str] = set()
-    grantor = None
-    for r in rows:
-        targets = loads(r.target_ids)
-        if MANAGE not in loads(r.tasks, []) or r.permission not in PAGE_PERMISSIONS:
-            continue
-        if targets is None or page_id in targets:
-            perms.add(r.permission)
-            grantor = grantor or r.user_id
-    return perms, grantor
+    with auth.store.reading(conn) as conn:
+        rows = conn.execute(
+            select(grants.c.permission, grants.c.target_ids, grants.c.user_id, page_roles.c.tasks)
+            .select_from(grants.join(page_roles, and_(page_roles.c.user_id == grants.c.user_id,
+                                                      page_roles.c.page_id == page_id))
+                         .join(authorizations, and_(authorizations.c.user_id == grants.c.user_id,
+                                                    authorizations.c.app_id == grants.c.app_id)))
+            .where((grants.c.app_id == app_id) & (grants.c.status == GRANTED)
+                   & authorizations.c.removed_at.is_(None)))
+        perms: set[str] = set()
+        grantor = None
+        for r in rows:
+            targets = loads(r.target_ids)
+            if MANAGE not in loads(r.tasks, []) or r.permission not in PAGE_PERMISSIONS:
+                continue
+            if targets is None or page_id in targets:
+                perms.add(r.permission)
+                grantor = grantor or r.user_id
+        return perms, grantor
 
 
 def remove_app(auth: Authority, user_id: str, app_id: str) -> bool:
     """The user removes the app: grants go, every token of the user for the app dies with 458."""
     now = auth.now()
     with auth.store.write() as conn:
-        auth_row = authorization(conn, user_id, app_id)
+        auth_row = authorization(auth, user_id, app_id, conn=conn)
         conn.execute(delete(grants).where((grants.c.user_id == user_id) & (grants.c.app_id == app_id)))
         if auth_row is not None:
             conn.execute(update(authorizations).where(
@@ -149,8 +156,9 @@ def remove_permission(auth: Authority, user_id: str, app_id: str, permission: st
     return True
 
 
-def authorized_apps(conn: Connection, user_id: str) -> list[Any]:
+def authorized_apps(auth: Authority, user_id: str, conn: Connection | None = None) -> list[Any]:
     """The user's live installations (rows of `authorizations`)."""
-    return list(conn.execute(select(authorizations).where(
-        (authorizations.c.user_id == user_id) & authorizations.c.removed_at.is_(None))
-        .order_by(authorizations.c.consented_at)))
+    with auth.store.reading(conn) as conn:
+        return list(conn.execute(select(authorizations).where(
+            (authorizations.c.user_id == user_id) & authorizations.c.removed_at.is_(None))
+            .order_by(authorizations.c.consented_at)))

@@ -119,9 +119,10 @@ def unfollow(auth: Authority, page_id: str, user_id: str) -> bool:
     return True
 
 
-def fan_count(conn: Connection, page_id: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(page_fans)
-                            .where(page_fans.c.page_id == page_id)).scalar() or 0)
+def fan_count(auth: Authority, page_id: str, conn: Connection | None = None) -> int:
+    with auth.store.reading(conn) as conn:
+        return int(conn.execute(select(func.count()).select_from(page_fans)
+                                .where(page_fans.c.page_id == page_id)).scalar() or 0)
 
 
 # ---- reading insights ------------------------------------------------------------------------------
@@ -194,18 +195,19 @@ def resolve_metrics(names: Iterable[str], catalog: dict[str, Metric]) -> list[Me
     return out
 
 
-def compute(conn: Connection, scope_id: str, metrics: Sequence[Metric], periods: Sequence[str],
-            ends: Sequence[float]) -> list[dict[str, Any]]:
+def compute(auth: Authority, scope_id: str, metrics: Sequence[Metric], periods: Sequence[str],
+            ends: Sequence[float], conn: Connection | None = None) -> list[dict[str, Any]]:
     """The `data` of an insights answer: one entry per metric and period."""
     for period in periods:
         if period not in PERIODS:
             raise errors.BadParameter(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     out = []
-    for metric in metrics:
-        for period in periods:
-            days = PERIODS[period]
-            values = [{"value": _value(conn, metric, scope_id, days, end), "end_time": fmt_time(end)}
-                      for end in ends]
-            out.append({"name": metric.name, "period": period, "values": values, "title": metric.title,
-                        "description": metric.description, "id": f"{scope_id}/insights/{metric.name}/{period}"})
+    with auth.store.reading(conn) as c:
+        for metric in metrics:
+            for period in periods:
+                days = PERIODS[period]
+                values = [{"value": _value(c, metric, scope_id, days, end), "end_time": fmt_time(end)}
+                          for end in ends]
+                out.append({"name": metric.name, "period": period, "values": values, "title": metric.title,
+                            "description": metric.description, "id": f"{scope_id}/insights/{metric.name}/{period}"})
     return out

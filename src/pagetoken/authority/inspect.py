@@ -85,7 +85,7 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
         if info.kind == TokenKind.PAGE and info.page_id and not roles.tasks_of(auth, info.page_id, info.user_id, conn):
             raise errors.NotPageAdmin()
     elif info.kind == TokenKind.PAGE and info.page_id:
-        _, grantor = grants.app_page_permissions(conn, info.app_id, info.page_id)
+        _, grantor = grants.app_page_permissions(auth, info.app_id, info.page_id, conn=conn)
         if grantor is None:
             raise errors.AppNotAuthorized(info.page_id, info.app_id)
     return info
@@ -111,11 +111,11 @@ def effective_scopes(auth: Authority, info: TokenInfo, by_tasks: bool = True, pa
     with auth.store.reading(conn) as c:
         if info.origin == Origin.APP:
             assert info.page_id is not None
-            perms, _ = grants.app_page_permissions(c, info.app_id, info.page_id)
+            perms, _ = grants.app_page_permissions(auth, info.app_id, info.page_id, conn=c)
             return [s for s in info.scopes if s in perms]
         assert info.user_id is not None
         on_page = info.page_id if info.kind == TokenKind.PAGE else page_id
-        now_granted = set(grants.granted(c, info.user_id, info.app_id, on_page))
+        now_granted = set(grants.granted(auth, info.user_id, info.app_id, on_page, conn=c))
         scopes = [s for s in info.scopes if s in now_granted]
         if by_tasks and info.kind == TokenKind.PAGE and info.page_id:
             tasks = roles.tasks_of(auth, info.page_id, info.user_id, c)
@@ -128,7 +128,7 @@ def granular_scopes(auth: Authority, info: TokenInfo, scopes: list[str],
     out: list[dict[str, Any]] = []
     if info.kind == TokenKind.USER and info.user_id:
         with auth.store.reading(conn) as c:
-            by_perm = {g.permission: g for g in grants.list_grants(c, info.user_id, info.app_id)}
+            by_perm = {g.permission: g for g in grants.list_grants(auth, info.user_id, info.app_id, conn=c)}
             for scope in scopes:
                 g = by_perm.get(scope)
                 entry: dict[str, Any] = {"scope": scope}

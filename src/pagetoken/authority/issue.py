@@ -43,13 +43,13 @@ def app_token(auth: Authority, app_id: str) -> str:
 def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, source: Source,
                long_lived: bool = False, parent_id: int | None = None) -> tuple[str, float]:
     """A user token carrying what the user grants the app now; returns (token, expires_at)."""
-    if not grants.installed(conn, user_id, app_id):
+    if not grants.installed(auth, user_id, app_id, conn=conn):
         raise errors.AppNotAuthorized(user_id, app_id)
     now = auth.now()
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
     expires = now + life
     token, _ = _insert(auth, conn, kind=TokenKind.USER, origin=Origin.USER, app_id=app_id, user_id=user_id,
-                       source=source, scopes=grants.granted(conn, user_id, app_id), expires_at=expires,
+                       source=source, scopes=grants.granted(auth, user_id, app_id, conn=conn), expires_at=expires,
                        long_lived=long_lived, parent_id=parent_id)
     return token, expires
 
@@ -63,7 +63,7 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     assert user.kind == TokenKind.USER and user.user_id is not None
     if not roles.tasks_of(auth, page_id, user.user_id, conn):
         return None
-    scopes = [s for s in grants.granted(conn, user.user_id, user.app_id, page_id) if s in user.scopes]
+    scopes = [s for s in grants.granted(auth, user.user_id, user.app_id, page_id, conn=conn) if s in user.scopes]
     if user.long_lived:
         expires: float | None = auth.now() + auth.lifetimes.long_lived
     else:
@@ -74,12 +74,18 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     return token
 
 
+def page_tokens_for_user(auth: Authority, user: TokenInfo, page_ids: list[str]) -> dict[str, str | None]:
+    """`page_token_for_user` for several Pages, in one writing transaction."""
+    with auth.store.write() as conn:
+        return {page_id: page_token_for_user(auth, conn, user, page_id) for page_id in page_ids}
+
+
 def page_token_for_app(auth: Authority, conn: Connection, app_id: str, page_id: str, long_lived: bool,
                        parent_id: int | None = None) -> tuple[str, float]:
     """A Page token made from the app's own credentials, for a Page that granted the app access."""
     if pages.get(auth, page_id, conn) is None:
         raise errors.ObjectMissing(page_id)
-    perms, grantor = grants.app_page_permissions(conn, app_id, page_id)
+    perms, grantor = grants.app_page_permissions(auth, app_id, page_id, conn=conn)
     if grantor is None:
         raise errors.PageNotGranted(page_id=page_id, app_id=app_id)
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
@@ -97,9 +103,9 @@ def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, flo
     expires = now + auth.lifetimes.long_lived
     if info.kind == TokenKind.USER:
         assert info.user_id is not None
-        if not grants.installed(conn, info.user_id, info.app_id):
+        if not grants.installed(auth, info.user_id, info.app_id, conn=conn):
             raise errors.AppNotAuthorized(info.user_id, info.app_id)
-        scopes = [s for s in grants.granted(conn, info.user_id, info.app_id) if s in info.scopes]
+        scopes = [s for s in grants.granted(auth, info.user_id, info.app_id, conn=conn) if s in info.scopes]
     elif info.kind == TokenKind.PAGE and info.long_lived:
         scopes = list(info.scopes)
     elif info.kind == TokenKind.PAGE:

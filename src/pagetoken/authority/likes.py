@@ -32,13 +32,15 @@ def unlike(auth: Authority, object_id: str, actor_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def of(conn: Connection, object_id: str) -> list[Any]:
+def of(auth: Authority, object_id: str, conn: Connection | None = None) -> list[Any]:
     """The likes of an object, newest first."""
-    return list(conn.execute(select(likes).where(likes.c.object_id == object_id)
-                             .order_by(likes.c.created_at.desc(), likes.c.actor_id)))
+    with auth.store.reading(conn) as conn:
+        return list(conn.execute(select(likes).where(likes.c.object_id == object_id)
+                                 .order_by(likes.c.created_at.desc(), likes.c.actor_id)))
 
 
-def count(conn: Connection, object_id: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(likes).where(likes.c.object_id == object_id))
-               .scalar() or 0)
+def count(auth: Authority, object_id: str, conn: Connection | None = None) -> int:
+    with auth.store.reading(conn) as conn:
+        return int(conn.execute(select(func.count()).select_from(likes).where(likes.c.object_id == object_id))
+                   .scalar() or 0)
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import conversations, messages, pages, users
 
@@ -64,7 +65,7 @@ def _text(text: str | None) -> str:
 
 def _store(conn: Connection, conv_id: str, page_id: str, from_id: str, to_id: str, from_page: bool, text: str,
            messaging_type: str | None, app_id: str | None, now: float) -> Message:
-    message_id = add_node(conn, "message", now)
+    message_id = add_node(conn, ObjectType.MESSAGE, now)
     conn.execute(insert(messages).values(
         id=message_id, conversation_id=conv_id, page_id=page_id, from_id=from_id, to_id=to_id, from_page=from_page,
         app_id=app_id, text=text, messaging_type=messaging_type, created_at=now))
@@ -81,9 +82,9 @@ def receive(auth: Authority, page_id: str, user_id: str, text: str | None) -> Me
             raise errors.ObjectMissing(page_id)
         if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
             raise errors.ObjectMissing(user_id)
-        conv = find(conn, page_id, user_id)
+        conv = find(auth, page_id, user_id, conn=conn)
         if conv is None:
-            conv_id = add_node(conn, "conversation", now)
+            conv_id = add_node(conn, ObjectType.CONVERSATION, now)
             conn.execute(insert(conversations).values(id=conv_id, page_id=page_id, user_id=user_id, created_at=now,
                                                       updated_at=now))
         else:
@@ -103,52 +104,61 @@ def send(auth: Authority, page_id: str, recipient_id: str, text: str | None, mes
     body = _text(text)
     now = auth.now()
     with auth.store.write() as conn:
-        conv = find(conn, page_id, recipient_id)
+        conv = find(auth, page_id, recipient_id, conn=conn)
         if conv is None:
             raise errors.NoMatchingUser()
         return _store(conn, conv.id, page_id, page_id, recipient_id, True, body, kind, app_id, now)
 
 
-def find(conn: Connection, page_id: str, user_id: str) -> Conversation | None:
-    row = conn.execute(select(conversations).where(
-        (conversations.c.page_id == page_id) & (conversations.c.user_id == user_id))).first()
-    return Conversation.from_row(row) if row else None
+def find(auth: Authority, page_id: str, user_id: str, conn: Connection | None = None) -> Conversation | None:
+    with auth.store.reading(conn) as conn:
+        row = conn.execute(select(conversations).where(
+            (conversations.c.page_id == page_id) & (conversations.c.user_id == user_id))).first()
+        return Conversation.from_row(row) if row else None
 
 
-def conversation(conn: Connection, conversation_id: str) -> Conversation | None:
-    row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
-    return Conversation.from_row(row) if row else None
+def conversation(auth: Authority, conversation_id: str, conn: Connection | None = None) -> Conversation | None:
+    with auth.store.reading(conn) as conn:
+        row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+        return Conversation.from_row(row) if row else None
 
 
-def conversations_of(conn: Connection, page_id: str, user_id: str | None = None) -> list[Conversation]:
+def conversations_of(auth: Authority, page_id: str, user_id: str | None = None,
+                     conn: Connection | None = None) -> list[Conversation]:
     """The Page's conversations, most recently active first."""
-    query = select(conversations).where(conversations.c.page_id == page_id)
-    if user_id:
-        query = query.where(conversations.c.user_id == user_id)
-    rows = conn.execute(query.order_by(conversations.c.updated_at.desc(), conversations.c.id.desc()))
-    return [Conversation.from_row(r) for r in rows]
+    with auth.store.reading(conn) as conn:
+        query = select(conversations).where(conversations.c.page_id == page_id)
+        if user_id:
+            query = query.where(conversations.c.user_id == user_id)
+        rows = conn.execute(query.order_by(conversations.c.updated_at.desc(), conversations.c.id.desc()))
+        return [Conversation.from_row(r) for r in rows]
 
 
-def messages_of(conn: Connection, conversation_id: str) -> list[Message]:
+def messages_of(auth: Authority, conversation_id: str, conn: Connection | None = None) -> list[Message]:
     """A conversation's messages, newest first."""
-    rows = conn.execute(select(messages).where(messages.c.conversation_id == conversation_id)
-                        .order_by(messages.c.created_at.desc(), messages.c.id.desc()))
-    return [Message.from_row(r) for r in rows]
+    with auth.store.reading(conn) as conn:
+        rows = conn.execute(select(messages).where(messages.c.conversation_id == conversation_id)
+                            .order_by(messages.c.created_at.desc(), messages.c.id.desc()))
+        return [Message.from_row(r) for r in rows]
 
 
-def message(conn: Connection, message_id: str) -> Message | None:
-    row = conn.execute(select(messages).where(messages.c.id == message_id)).first()
-    return Message.from_row(row) if row else None
+def message(auth: Authority, message_id: str, conn: Connection | None = None) -> Message | None:
+    with auth.store.reading(conn) as conn:
+        row = conn.execute(select(messages).where(messages.c.id == message_id)).first()
+        return Message.from_row(row) if row else None
 
 
-def count(conn: Connection, conversation_id: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(messages)
-                            .where(messages.c.conversation_id == conversation_id)).scalar() or 0)
+def count(auth: Authority, conversation_id: str, conn: Connection | None = None) -> int:
+    with auth.store.reading(conn) as conn:
+        return int(conn.execute(select(func.count()).select_from(messages)
+                                .where(messages.c.conversation_id == conversation_id)).scalar() or 0)
 
 
-def page_of_conversation(conn: Connection, conversation_id: str) -> str | None:
-    return conn.execute(select(conversations.c.page_id).where(conversations.c.id == conversation_id)).scalar()
+def page_of_conversation(auth: Authority, conversation_id: str, conn: Connection | None = None) -> str | None:
+    with auth.store.reading(conn) as conn:
+        return conn.execute(select(conversations.c.page_id).where(conversations.c.id == conversation_id)).scalar()
 
 
-def page_of_message(conn: Connection, message_id: str) -> str | None:
-    return conn.execute(select(messages.c.page_id).where(messages.c.id == message_id)).scalar()
+def page_of_message(auth: Authority, message_id: str, conn: Connection | None = None) -> str | None:
+    with auth.store.reading(conn) as conn:
+        return conn.execute(select(messages.c.page_id).where(messages.c.id == message_id)).scalar()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import pages, users
 
@@ -26,7 +27,7 @@ def create(auth: Authority, name: str, category: str, owner_id: str) -> Page:
     with auth.store.write() as conn:
         if conn.execute(select(users.c.id).where(users.c.id == owner_id)).first() is None:
             raise errors.ObjectMissing(owner_id)
-        page_id = add_node(conn, "page", now)
+        page_id = add_node(conn, ObjectType.PAGE, now)
         conn.execute(insert(pages).values(id=page_id, name=name, category=category, created_at=now))
         roles.grant_all(conn, page_id, owner_id, now)
     page = get(auth, page_id)

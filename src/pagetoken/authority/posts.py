@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import comments, likes, nodes, pages, posts
 
@@ -68,7 +69,7 @@ def create(auth: Authority, page_id: str, message: str | None, link: str | None 
     with auth.store.write() as conn:
         if conn.execute(select(pages.c.id).where(pages.c.id == page_id)).first() is None:
             raise errors.ObjectMissing(page_id, "post")
-        post_id = add_node(conn, "post", now, prefix=page_id)
+        post_id = add_node(conn, ObjectType.POST, now, prefix=page_id)
         conn.execute(insert(posts).values(
             id=post_id, page_id=page_id, author_id=author_id or page_id,
             author_kind=USER_AUTHOR if author_id else PAGE_AUTHOR, app_id=app_id, message=message, link=link,
@@ -77,33 +78,36 @@ def create(auth: Authority, page_id: str, message: str | None, link: str | None 
     return Post.from_row(row)
 
 
-def get(conn: Connection, post_id: str) -> Post | None:
-    row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
-    return Post.from_row(row) if row else None
+def get(auth: Authority, post_id: str, conn: Connection | None = None) -> Post | None:
+    with auth.store.reading(conn) as conn:
+        row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
+        return Post.from_row(row) if row else None
 
 
 def require(auth: Authority, post_id: str, method: str = "get") -> Post:
     with auth.store.read() as conn:
-        post = get(conn, post_id)
+        post = get(auth, post_id, conn=conn)
     if post is None:
         raise errors.ObjectMissing(post_id, method)
     return post
 
 
-def page_of(conn: Connection, post_id: str) -> str | None:
-    return conn.execute(select(posts.c.page_id).where(posts.c.id == post_id)).scalar()
+def page_of(auth: Authority, post_id: str, conn: Connection | None = None) -> str | None:
+    with auth.store.reading(conn) as conn:
+        return conn.execute(select(posts.c.page_id).where(posts.c.id == post_id)).scalar()
 
 
-def list_for_page(conn: Connection, page_id: str, author_kind: str | None = None,
-                  include_unpublished: bool = False) -> list[Post]:
+def list_for_page(auth: Authority, page_id: str, author_kind: str | None = None,
+                  include_unpublished: bool = False, conn: Connection | None = None) -> list[Post]:
     """The Page's posts, newest first: its own (`page`), visitors' (`user`), or both (None)."""
-    query = select(posts).where(posts.c.page_id == page_id)
-    if author_kind is not None:
-        query = query.where(posts.c.author_kind == author_kind)
-    if not include_unpublished:
-        query = query.where(posts.c.published.is_(True))
-    rows = conn.execute(query.order_by(posts.c.created_at.desc(), posts.c.id.desc()))
-    return [Post.from_row(r) for r in rows]
+    with auth.store.reading(conn) as conn:
+        query = select(posts).where(posts.c.page_id == page_id)
+        if author_kind is not None:
+            query = query.where(posts.c.author_kind == author_kind)
+        if not include_unpublished:
+            query = query.where(posts.c.published.is_(True))
+        rows = conn.execute(query.order_by(posts.c.created_at.desc(), posts.c.id.desc()))
+        return [Post.from_row(r) for r in rows]
 
 
 def edit(auth: Authority, post_id: str, message: str | None, link: str | None = None,

@@ -45,10 +45,11 @@ def unsubscribe(auth: Authority, page_id: str, app_id: str) -> bool:
     return bool(result.rowcount)
 
 
-def of_page(conn: Connection, page_id: str) -> list[dict[str, Any]]:
+def of_page(auth: Authority, page_id: str, conn: Connection | None = None) -> list[dict[str, Any]]:
     """`{id, name, subscribed_fields}` for each app subscribed to the Page, oldest first."""
-    rows = conn.execute(select(subscribed_apps.c.app_id, subscribed_apps.c.subscribed_fields, apps.c.name)
-                        .select_from(subscribed_apps.join(apps, apps.c.id == subscribed_apps.c.app_id))
-                        .where(subscribed_apps.c.page_id == page_id).order_by(subscribed_apps.c.created_at))
-    return [{"id": r.app_id, "name": r.name, "subscribed_fields": list(loads(r.subscribed_fields, []))}
-            for r in rows]
+    with auth.store.reading(conn) as conn:
+        rows = conn.execute(select(subscribed_apps.c.app_id, subscribed_apps.c.subscribed_fields, apps.c.name)
+                            .select_from(subscribed_apps.join(apps, apps.c.id == subscribed_apps.c.app_id))
+                            .where(subscribed_apps.c.page_id == page_id).order_by(subscribed_apps.c.created_at))
+        return [{"id": r.app_id, "name": r.name, "subscribed_fields": list(loads(r.subscribed_fields, []))}
+                for r in rows]

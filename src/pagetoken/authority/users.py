@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, insert, select, update
 
 from pagetoken.core import errors
-from pagetoken.core.kinds import RevocationReason
+from pagetoken.core.kinds import ObjectType, RevocationReason
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import nodes, tokens, users
 
@@ -49,7 +49,7 @@ def create(auth: Authority, name: str, email: str | None = None, password: str |
     def _insert(c: Connection) -> str:
         if email and c.execute(select(users.c.id).where(users.c.email == email)).first():
             raise errors.BadParameter(f"a user with email {email} exists already")
-        uid = add_node(c, "user", now)
+        uid = add_node(c, ObjectType.USER, now)
         c.execute(insert(users).values(
             id=uid, name=name, email=email or f"{uid}@users.pagetoken.invalid", password_hash=pw_hash,
             password_changed_at=now, test_app_id=test_app_id, created_at=now))

@@ -90,3 +90,16 @@ _REVOCATION_ERRORS: dict[RevocationReason, Callable[[], errors.GraphError]] = {
     RevocationReason.SECRET_RESET: lambda: errors.SessionInvalidated("the app secret was reset"),
     RevocationReason.USER_DELETED: lambda: errors.SessionInvalidated("the user was deleted"),
 }
+
+
+class ObjectType(StrEnum):
+    """What an object ID names; every object is registered under its type when it is made."""
+
+    USER = "user"
+    PAGE = "page"
+    APPLICATION = "application"
+    POST = "post"
+    COMMENT = "comment"
+    CONVERSATION = "conversation"
+    MESSAGE = "message"
+    AD = "ad"

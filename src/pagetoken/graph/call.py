@@ -1,4 +1,4 @@
-"""One Graph call in flight: the authority, the token behind it, the parameters, and the checks."""
+"""One Graph call in flight: the authority, the token behind it, its node and route, its parameters."""
 
 from __future__ import annotations
 
@@ -8,18 +8,14 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection
-
-from pagetoken.authority import inspect, roles
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import TokenInfo
 from pagetoken.core import errors
-from pagetoken.core.kinds import Origin, TokenKind
-from pagetoken.core.permissions import MANAGE, task_allows
 
 from . import fields as fieldsel
 from . import paging
 from .params import as_bool, as_int, as_list, as_object
+from .routes import route_arg
 
 
 @dataclass
@@ -31,14 +27,13 @@ class Call:
     base_url: str
     version: str | None = None
     token: TokenInfo | None = None
-    node_id: str | None = None
+    node_id: str = ""
     node_type: str | None = None
     route: str = ""
     route_pattern: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     page_ids: set[str] = field(default_factory=set)  # Pages touched, for X-Page-Usage
     hooks: list[Callable[[Call], None]] = field(default_factory=list)  # rate limits and the like
-    _scopes: dict[str | None, list[str]] = field(default_factory=dict, repr=False)  # per Page, for this call
 
     # ---- parameters ----
 
@@ -65,8 +60,6 @@ class Call:
         return as_object(self.params.get(name), name)
 
     def arg(self, name: str) -> str | None:
-        from .registry import route_arg
-
         return route_arg(self.route_pattern, self.route, name)
 
     @cached_property
@@ -83,41 +76,6 @@ class Call:
             raise errors.NoActiveToken()
         return self.token
 
-    def scopes_for(self, conn: Connection, page_id: str | None) -> list[str]:
-        """The permissions the token may use now, for a Page when `page_id` is given (read once a call)."""
-        tok = self.require_token()
-        if page_id in self._scopes:
-            return self._scopes[page_id]
-        # Before the task rule: the tasks answer 10, in check().
-        found = inspect.effective_scopes(self.auth, tok, by_tasks=False, page_id=page_id, conn=conn)
-        self._scopes[page_id] = found
-        return found
-
-    def tasks_on(self, conn: Connection, page_id: str) -> list[str]:
-        """The tasks behind the token on a Page: the user's, or MANAGE for a Page that granted the app."""
-        tok = self.require_token()
-        if tok.kind == TokenKind.PAGE and tok.origin == Origin.APP:
-            return [MANAGE] if tok.page_id == page_id else []
-        if tok.user_id is None:
-            return []
-        return roles.tasks_of(self.auth, page_id, tok.user_id, conn)
-
-    def check(self, conn: Connection, permissions: tuple[str, ...], task: str | None,
-              page_id: str | None) -> None:
-        """200 when the token lacks a permission, 10 when the tasks behind it forbid the action."""
-        tok = self.require_token()
-        if page_id is not None:
-            self.page_ids.add(page_id)
-            if tok.kind == TokenKind.PAGE and tok.page_id != page_id:
-                raise errors.ObjectMissing(self.node_id or page_id, self.method)
-        if permissions:
-            have = set(self.scopes_for(conn, page_id))
-            missing = [p for p in permissions if p not in have]
-            if missing:
-                raise errors.MissingPermission(*missing)
-        if task is not None and page_id is not None and not task_allows(self.tasks_on(conn, page_id), task):
-            raise errors.MissingTask(task)
-
     def url_for(self, query: dict[str, str]) -> str:
         prefix = f"/{self.version}" if self.version else ""
         return f"{self.base_url.rstrip('/')}{prefix}/{self.path}?{urlencode(query)}"
@@ -127,7 +85,7 @@ class Call:
               ) -> dict[str, Any]:
         """A list answer: each item narrowed to the selected fields, then paged."""
         if defaults is not None:
-            items = [fieldsel.select(item, self.selection, defaults) for item in items]
+            items = [fieldsel.narrow(item, self.selection, defaults) for item in items]
         query = dict(self.params)
         if self.token is not None and self.token.raw:
             query["access_token"] = self.token.raw

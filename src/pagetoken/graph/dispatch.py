@@ -5,47 +5,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pagetoken.authority import apps, inspect
+from pagetoken.authority import access, inspect, objects
 from pagetoken.core import errors
-from pagetoken.core.kinds import Source, TokenKind
-from pagetoken.core.proof import proof_matches
-from pagetoken.store.store import node_type
+from pagetoken.core.kinds import TokenKind
+from pagetoken.core.permissions import CATALOG
 
 from . import fields as fieldsel
-from . import nodes  # noqa: F401  (fills the registry)
 from .call import Call
 from .fields import Selection
+from .nodes import REGISTRY
 from .oauth_endpoints import access_token, debug_token
-from .registry import REGISTRY, NodeType, Op
+from .registry import NodeType, Op
 
 log = logging.getLogger("pagetoken.graph")
 
 SPECIAL = {"oauth/access_token": access_token, "debug_token": debug_token}
 
 
-def check_proof(call: Call) -> None:
-    """appsecret_proof: checked whenever sent, required when the app demands it."""
-    tok = call.token
-    if tok is None:
-        return
-    proof = call.params.get("appsecret_proof")
-    app = apps.get(call.auth, tok.app_id)
-    if app is None:
-        raise errors.InvalidToken()
-    if proof:
-        secret = apps.secret(call.auth, app.id)
-        if secret is None or not proof_matches(tok.raw, secret, proof):
-            raise errors.ProofInvalid()
-    elif app.require_proof and tok.source != Source.APP_SECRET_PAIR:
-        raise errors.ProofRequired()
-
-
 def resolve_node(call: Call, node_id: str) -> tuple[str, NodeType]:
     if node_id == "me":
         tok = call.require_token()
         return tok.subject_id, REGISTRY.types[tok.kind.me_node]
-    with call.auth.store.read() as conn:
-        found = node_type(conn, node_id)
+    found = objects.type_of(call.auth, node_id)
     node = REGISTRY.get(found) if found else None
     if node is None:
         raise errors.ObjectMissing(node_id, call.method)
@@ -59,7 +40,7 @@ def find_op(call: Call, node: NodeType) -> Op:
     known = [o for o in node.ops if o.route.split("/")[0] == call.route.split("/")[0]]
     if call.route and not known:
         raise errors.UnknownPath(call.route)
-    raise errors.ObjectMissing(call.node_id or "", call.method)
+    raise errors.ObjectMissing(call.node_id, call.method)
 
 
 def dispatch(call: Call, raw_token: str | None) -> Any:
@@ -80,24 +61,38 @@ def dispatch(call: Call, raw_token: str | None) -> Any:
     if tok.kind not in op.tokens:
         kinds = " or ".join(k.described for k in sorted(op.tokens))
         raise errors.BadParameter(f"{call.method} /{node.name}{'/' + op.route if op.route else ''} needs {kinds} "
-                               f"access token, not {tok.kind.described} one")
-    check_proof(call)
-    page_id = None
-    if node.page_of is not None:
-        with call.auth.store.read() as conn:
-            page_id = node.page_of(conn, call.node_id)
+                                  f"access token, not {tok.kind.described} one")
+    access.check_proof(call.auth, tok, call.params.get("appsecret_proof"))
+    page_id = node.page_of(call.auth, call.node_id) if node.page_of is not None else None
     if page_id is not None:
         call.page_ids.add(page_id)
+        if not access.speaks_for(tok, page_id):
+            raise errors.ObjectMissing(call.node_id, call.method)
     for hook in call.hooks:
         hook(call)
-    if op.permissions or op.task or (page_id is not None and tok.kind == TokenKind.PAGE):
-        with call.auth.store.read() as conn:
-            call.check(conn, op.permissions, op.task, page_id)
+    if op.permissions or op.task:
+        access.check(call.auth, tok, op.permissions, op.task, page_id)
     edges = _take_edge_fields(call, node) if call.method == "GET" and not call.route else {}
+    _check_fields(call, node, op, page_id)
     answer = op.handler(call)
     for name, (nested, mods) in edges.items():
         answer[name] = _read_edge(call, name, nested, mods, raw_token)
     return answer
+
+
+def _check_fields(call: Call, node: NodeType, op: Op, page_id: str | None) -> None:
+    """The selection against the registry: (#100) for a field the type does not have; a field that
+    needs a permission (a Page's private fields) is checked like an operation that needs it."""
+    read_type = node if not call.route else REGISTRY.get(op.item) if op.item else None
+    if read_type is None or not call.selection:
+        return
+    tok = call.require_token()
+    for name in call.selection:
+        found = read_type.field(name)
+        if found is None:
+            raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type ({read_type.label})")
+        if found.permission and read_type is node and tok.kind != TokenKind.APP:
+            access.check(call.auth, tok, (found.permission,), CATALOG[found.permission].task, page_id)
 
 
 def _take_edge_fields(call: Call, node: NodeType) -> dict[str, tuple[Selection | None, dict[str, str]]]:
@@ -106,7 +101,7 @@ def _take_edge_fields(call: Call, node: NodeType) -> dict[str, tuple[Selection |
     sel = call.selection
     if not sel:
         return {}
-    readable = {op.route for op in node.ops if op.method == "GET" and op.route and "/" not in op.route}
+    readable = node.readable_edges()
     wanted = [name for name in sel if node.field(name) is None and name in readable]
     if not wanted:
         return {}

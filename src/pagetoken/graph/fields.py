@@ -48,7 +48,7 @@ def parse(expr: str | None) -> Selection | None:
     return tree
 
 
-def select(obj: dict[str, Any], selection: Selection | None, defaults: list[str]) -> dict[str, Any]:
+def narrow(obj: dict[str, Any], selection: Selection | None, defaults: list[str]) -> dict[str, Any]:
     """The fields of `obj` that were asked for (or the defaults), `id` always first when present."""
     names = list(selection) if selection is not None else defaults
     out: dict[str, Any] = {}
@@ -59,7 +59,7 @@ def select(obj: dict[str, Any], selection: Selection | None, defaults: list[str]
             value = obj[name]
             nested = selection.get(name) if selection is not None else None
             if nested is not None and isinstance(value, dict):
-                value = select(value, nested, list(value))
+                value = narrow(value, nested, list(value))
             out[name] = value
     return out
 

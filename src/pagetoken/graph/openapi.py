@@ -6,7 +6,8 @@ from typing import Any
 
 from pagetoken import __version__
 
-from .registry import REGISTRY, NodeType, Op, Param
+from .nodes import REGISTRY
+from .registry import NodeType, Op, Param
 
 _TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"}, "boolean": {"type": "boolean"},
           "list": {"type": "string", "description": "comma-separated or a JSON array"},

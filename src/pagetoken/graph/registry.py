@@ -3,13 +3,17 @@ Page task each needs. Routing, permission checks, field selection and /openapi.j
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pagetoken.core.kinds import TokenKind
 
+from .routes import route_matches
+
 if TYPE_CHECKING:
+    from pagetoken.authority.context import Authority
+
     from .call import Call
 
 Handler = Callable[["Call"], Any]
@@ -51,7 +55,8 @@ class Op:
     tokens: frozenset[TokenKind] = ANY_TOKEN
     params: tuple[Param, ...] = ()
     when: Callable[[Call], bool] | None = None  # for two ops on one route, which one applies
-    paged: bool = False
+    paged: bool = False                         # answers {data, paging}
+    item: str | None = None                     # the node type of a list's items (its fields are checked)
 
     @property
     def route(self) -> str:
@@ -65,7 +70,11 @@ class NodeType:
     fields: tuple[Field, ...] = ()
     ops: list[Op] = field(default_factory=list)
     # The Page an object of this type belongs to (for Page permissions and tasks); None: not a Page object.
-    page_of: Callable[[Any, str], str | None] | None = None
+    page_of: Callable[[Authority, str], str | None] | None = None
+    label: str = ""  # how the Graph API names the type in messages ("Page", "User", …)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.name.capitalize()
 
     @property
     def default_fields(self) -> list[str]:
@@ -76,43 +85,35 @@ class NodeType:
 
     def find(self, method: str, route: str, call: Call) -> Op | None:
         for op in self.ops:
-            if op.method == method and _route_matches(op.route, route) and (op.when is None or op.when(call)):
+            if op.method == method and route_matches(op.route, route) and (op.when is None or op.when(call)):
                 return op
         return None
 
-    def routes(self) -> set[str]:
-        return {op.route for op in self.ops}
-
-
-def _route_matches(pattern: str, route: str) -> bool:
-    p_parts, r_parts = pattern.split("/") if pattern else [], route.split("/") if route else []
-    if len(p_parts) != len(r_parts):
-        return False
-    return all(p == r or (p.startswith("{") and p.endswith("}")) for p, r in zip(p_parts, r_parts, strict=True))
-
-
-def route_arg(pattern: str, route: str, name: str) -> str | None:
-    for p, r in zip(pattern.split("/"), route.split("/"), strict=False):
-        if p == "{" + name + "}":
-            return r
-    return None
+    def readable_edges(self) -> set[str]:
+        """Edges that `fields` may name (`fields=name,feed.limit(2){message}`): one-segment GET routes."""
+        return {op.route for op in self.ops if op.method == "GET" and op.route and "/" not in op.route}
 
 
 class Registry:
-    def __init__(self) -> None:
-        self.types: dict[str, NodeType] = {}
+    """Every node type the Graph API serves, declared once. Built explicitly from a list, so a node
+    type that is missing (an object type with no declaration) fails at start-up, not silently."""
 
-    def add(self, node: NodeType) -> NodeType:
-        if node.name in self.types:
-            raise ValueError(f"node type {node.name} is declared twice")
-        self.types[node.name] = node
-        return node
+    def __init__(self, nodes: Iterable[NodeType], serves: Iterable[str], not_served: Iterable[str] = ()) -> None:
+        self.types: dict[str, NodeType] = {}
+        for node in nodes:
+            if node.name in self.types:
+                raise ValueError(f"node type {node.name} is declared twice")
+            self.types[node.name] = node
+        missing = set(serves) - set(not_served) - set(self.types)
+        if missing:
+            raise ValueError(f"object types without a node declaration: {', '.join(sorted(missing))}")
+        for node in self.types.values():
+            for op in node.ops:
+                if op.item is not None and op.item not in self.types:
+                    raise ValueError(f"{node.name} {op.method} {op.route}: item type {op.item} is not declared")
 
     def get(self, name: str) -> NodeType | None:
         return self.types.get(name)
 
     def all_ops(self) -> list[tuple[NodeType, Op]]:
         return [(node, op) for node in self.types.values() for op in node.ops]
-
-
-REGISTRY = Registry()

@@ -32,9 +32,9 @@ class Authorized:
         now = self.auth.now()
         out = []
         with self.auth.store.read() as conn:
-            rows = grants.authorized_apps(conn, user.id)
+            rows = grants.authorized_apps(self.auth, user.id, conn=conn)
             page_names = {p.id: p.name for p, _ in roles.pages_of(self.auth, user.id, conn)}
-            listed = [(row, grants.list_grants(conn, user.id, row.app_id)) for row in rows]
+            listed = [(row, grants.list_grants(self.auth, user.id, row.app_id, conn=conn)) for row in rows]
         for row, gs in listed:
             app = apps.get(self.auth, row.app_id)
             if app is None:
@@ -72,7 +72,7 @@ class Authorized:
         if not app_id.isdigit():
             return False
         with self.auth.store.read() as conn:
-            return grants.installed(conn, user.id, app_id)
+            return grants.installed(self.auth, user.id, app_id, conn=conn)
 
     @form_post(HOME)
     async def revoke(self, request: Request, form: FormData, user: User) -> Response:

@@ -73,7 +73,7 @@ def routes(web: Web) -> list[Route]:
         if user is None:
             return web.login_redirect(request)
         with web.auth.store.read() as conn:
-            previous = {g.permission: g.status for g in grants.list_grants(conn, user.id, req.app.id)}
+            previous = {g.permission: g.status for g in grants.list_grants(web.auth, user.id, req.app.id, conn=conn)}
             my_pages = roles.pages_of(web.auth, user.id, conn)
         legacy = {name: ", ".join(expanded) for name, expanded in LEGACY.items()
                   if name in req.raw_scope.replace(" ", ",").split(",")}

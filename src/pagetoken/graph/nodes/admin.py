@@ -15,8 +15,7 @@ from . import render
 
 def list_roles(call: Call) -> dict[str, Any]:
     """GET /{page-id}/roles: `{id, name, tasks}` for everyone with a task on the Page."""
-    with call.auth.store.read() as conn:
-        items = roles.listing(call.auth, call.node_id or "", conn)
+    items = roles.listing(call.auth, call.node_id)
     return call.paged(items, ["id", "name", "tasks"], summary={"total_count": len(items)})
 
 
@@ -35,32 +34,31 @@ def add_role(call: Call) -> dict[str, Any]:
     tasks = call.param_list("tasks")
     if not tasks:
         raise errors.BadParameter("The parameter tasks is required: a list such as [\"MODERATE\",\"ANALYZE\"]")
-    roles.assign(call.auth, call.node_id or "", user_id, tasks)
+    roles.assign(call.auth, call.node_id, user_id, tasks)
     return render.success()
 
 
 def remove_role(call: Call) -> dict[str, Any]:
     """DELETE /{page-id}/roles `user`: that person's Page tokens for the Page stop working."""
-    roles.remove(call.auth, call.node_id or "", _user_param(call))
+    roles.remove(call.auth, call.node_id, _user_param(call))
     return render.success()
 
 
 def list_subscribed_apps(call: Call) -> dict[str, Any]:
-    with call.auth.store.read() as conn:
-        items = subscriptions.of_page(conn, call.node_id or "")
+    items = subscriptions.of_page(call.auth, call.node_id)
     return call.paged(items, ["id", "name", "subscribed_fields"], summary={"total_count": len(items)})
 
 
 def subscribe_app(call: Call) -> dict[str, Any]:
     """POST /{page-id}/subscribed_apps `subscribed_fields`: subscribe the token's app."""
     tok = call.require_token()
-    subscriptions.subscribe(call.auth, call.node_id or "", tok.app_id, call.param_list("subscribed_fields"))
+    subscriptions.subscribe(call.auth, call.node_id, tok.app_id, call.param_list("subscribed_fields"))
     return render.success()
 
 
 def unsubscribe_app(call: Call) -> dict[str, Any]:
     tok = call.require_token()
-    subscriptions.unsubscribe(call.auth, call.node_id or "", tok.app_id)
+    subscriptions.unsubscribe(call.auth, call.node_id, tok.app_id)
     return render.success()
 
 
@@ -72,8 +70,7 @@ def _ad_object(ad: ads.Ad, now: float) -> dict[str, Any]:
 
 def list_ads(call: Call) -> dict[str, Any]:
     now = call.auth.now()
-    with call.auth.store.read() as conn:
-        items = [_ad_object(ad, now) for ad in ads.of_page(conn, call.node_id or "")]
+    items = [_ad_object(ad, now) for ad in ads.of_page(call.auth, call.node_id)]
     return call.paged(items, ["id", "name", "status"], summary={"total_count": len(items)})
 
 
@@ -83,15 +80,14 @@ def create_ad(call: Call) -> dict[str, Any]:
     budget = call.param_int("daily_budget", -1, -1, 10**12)
     if budget < 0:
         raise errors.BadParameter("The parameter daily_budget is required (in cents)")
-    ad = ads.create(call.auth, call.node_id or "", call.param("name", max_len=400), budget, call.param("status"),
+    ad = ads.create(call.auth, call.node_id, call.param("name", max_len=400), budget, call.param("status"),
                     call.param("objective"), call.param("post_id"), app_id=tok.app_id)
     return {"id": ad.id}
 
 
 def billing(call: Call) -> dict[str, Any]:
     """GET /{page-id}/billing: each ad's spend, with the account's totals as the summary."""
-    with call.auth.store.read() as conn:
-        view = ads.billing(conn, call.node_id or "", call.auth.now())
+    view = ads.billing(call.auth, call.node_id, call.auth.now())
     answer = call.paged(view["items"], ["id", "name", "status", "daily_budget", "spend", "currency"])
     answer["summary"] = {"total_count": len(view["items"]), "currency": view["currency"],
                          "amount_spent": view["amount_spent"], "daily_spend": view["daily_spend"]}

@@ -10,8 +10,8 @@ from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
 
 from ..call import Call
-from ..fields import select
-from ..registry import ANY_TOKEN, APP_ONLY, REGISTRY, Field, NodeType, Op, Param
+from ..fields import narrow
+from ..registry import ANY_TOKEN, APP_ONLY, Field, NodeType, Op, Param
 
 
 def _own_app(call: Call) -> str:
@@ -22,10 +22,10 @@ def _own_app(call: Call) -> str:
 
 
 def read_app(call: Call) -> dict[str, Any]:
-    app = apps.require(call.auth, call.node_id or "")
+    app = apps.require(call.auth, call.node_id)
     obj = {"id": app.id, "name": app.name, "link": f"{call.base_url.rstrip('/')}/apps/{app.id}",
            "category": "Business"}
-    return select(obj, call.selection, ["link", "name"])
+    return narrow(obj, call.selection, ["link", "name"])
 
 
 def _login_url(call: Call, email: str | None) -> str:
@@ -51,7 +51,7 @@ def list_test_users(call: Call) -> dict[str, Any]:
     return call.paged(items)
 
 
-APP_NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="application",
     description="An app that acts for users and Pages.",
     fields=(Field("id", default=True), Field("name", default=True), Field("link", default=True),
@@ -62,4 +62,4 @@ APP_NODE = REGISTRY.add(NodeType(
            params=(Param("installed", kind="boolean"), Param("permissions", kind="list"), Param("name"))),
         Op("GET", "accounts/test-users", list_test_users, "List the app's test users", tokens=APP_ONLY, paged=True),
     ],
-))
+)

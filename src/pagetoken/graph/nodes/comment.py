@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from pagetoken.authority import comments, likes, posts
+from pagetoken.authority import comments, likes, objects, posts
 from pagetoken.authority.comments import Comment
 from pagetoken.core import errors
 from pagetoken.core.permissions import ANY_TASK, MODERATE
 
 from ..call import Call
-from ..fields import Selection
-from ..fields import select as select_fields
-from ..registry import REGISTRY, USER_OR_PAGE, Field, NodeType, Op, Param
+from ..fields import Selection, narrow
+from ..registry import USER_OR_PAGE, Field, NodeType, Op, Param
 from . import render
 
 DEFAULTS = ["created_time", "from", "message", "id"]
@@ -25,21 +22,21 @@ ENGAGE = ("pages_manage_engagement",)
 EDGE_LIMIT = 25
 
 
-def object_page(conn: Connection, object_id: str) -> str:
+def object_page(call: Call, object_id: str) -> str:
     """The Page a post or comment belongs to."""
-    page_id = posts.page_of(conn, object_id) or comments.page_of(conn, object_id)
+    page_id = posts.page_of(call.auth, object_id) or comments.page_of(call.auth, object_id)
     if page_id is None:
         raise errors.ObjectMissing(object_id)
     return page_id
 
 
-def comment_object(conn: Connection, comment: Comment, known: dict[str, str], visitors: bool) -> dict[str, Any]:
+def comment_object(call: Call, comment: Comment, known: dict[str, str], visitors: bool) -> dict[str, Any]:
     """Every field of a comment; a visitor's `from` only for tokens that may read visitors' content."""
     obj: dict[str, Any] = {
         "id": comment.id, "message": comment.message, "created_time": render.graph_time(comment.created_at),
         "is_hidden": comment.is_hidden, "can_hide": not comment.by_page,
-        "comment_count": comments.reply_count(conn, comment.id) if comment.parent_id is None else 0,
-        "like_count": likes.count(conn, comment.id),
+        "comment_count": comments.reply_count(call.auth, comment.id) if comment.parent_id is None else 0,
+        "like_count": likes.count(call.auth, comment.id),
         "parent": {"id": comment.parent_id} if comment.parent_id else None,
         "object": {"id": comment.post_id},
     }
@@ -48,65 +45,56 @@ def comment_object(conn: Connection, comment: Comment, known: dict[str, str], vi
     return obj
 
 
-def _comment_items(call: Call, conn: Connection, object_id: str, page_id: str, sel: Selection | None
-                   ) -> list[dict[str, Any]]:
+def _comment_items(call: Call, object_id: str, page_id: str, sel: Selection | None) -> list[dict[str, Any]]:
     stream = (call.param("filter") or "toplevel") == "stream"
     order = call.param("order") or "chronological"
     if order not in ("chronological", "reverse_chronological"):
         raise errors.BadParameter("order must be chronological or reverse_chronological")
-    found = comments.list_for(conn, object_id, stream=stream, newest_first=order == "reverse_chronological")
-    known = render.names(conn, {c.author_id for c in found})
-    visitors = render.may(call, conn, VISITORS, page_id)
-    return [select_fields(comment_object(conn, c, known, visitors), sel, DEFAULTS) for c in found]
+    found = comments.list_for(call.auth, object_id, stream=stream, newest_first=order == "reverse_chronological")
+    known = objects.names(call.auth, {c.author_id for c in found})
+    visitors = render.may(call, VISITORS, page_id)
+    return [narrow(comment_object(call, c, known, visitors), sel, DEFAULTS) for c in found]
 
 
-def comments_edge(call: Call, conn: Connection, object_id: str, page_id: str, sel: Selection | None
-                  ) -> dict[str, Any]:
+def comments_edge(call: Call, object_id: str, page_id: str, sel: Selection | None) -> dict[str, Any]:
     """`fields=comments{…}` on a post or comment: the first comments and their total."""
-    items = _comment_items(call, conn, object_id, page_id, sel)
+    items = _comment_items(call, object_id, page_id, sel)
     return {"data": items[:EDGE_LIMIT], "summary": {"total_count": len(items)}}
 
 
-def _like_items(conn: Connection, object_id: str, sel: Selection | None) -> list[dict[str, Any]]:
-    rows = likes.of(conn, object_id)
-    known = render.names(conn, {r.actor_id for r in rows})
-    return [select_fields(render.actor(r.actor_id, known), sel, LIKE_DEFAULTS) for r in rows]
+def _like_items(call: Call, object_id: str, sel: Selection | None) -> list[dict[str, Any]]:
+    rows = likes.of(call.auth, object_id)
+    known = objects.names(call.auth, {r.actor_id for r in rows})
+    return [narrow(render.actor(r.actor_id, known), sel, LIKE_DEFAULTS) for r in rows]
 
 
-def likes_edge(call: Call, conn: Connection, object_id: str, sel: Selection | None) -> dict[str, Any]:
-    items = _like_items(conn, object_id, sel)
+def likes_edge(call: Call, object_id: str, sel: Selection | None) -> dict[str, Any]:
+    items = _like_items(call, object_id, sel)
     return {"data": items[:EDGE_LIMIT], "summary": {"total_count": len(items)}}
 
 
 def list_comments(call: Call) -> dict[str, Any]:
-    object_id = call.node_id or ""
-    with call.auth.store.read() as conn:
-        page_id = object_page(conn, object_id)
-        for name in call.selection or {}:
-            if NODE.field(name) is None:
-                raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type (comment)")
-        items = _comment_items(call, conn, object_id, page_id, call.selection)
+    object_id = call.node_id
+    items = _comment_items(call, object_id, object_page(call, object_id), call.selection)
     return call.paged(items, summary={"total_count": len(items), "order": call.param("order") or "chronological"})
 
 
 def create_comment(call: Call) -> dict[str, Any]:
     """POST /{object-id}/comments: the Page comments on a post or replies to a comment."""
     tok = call.require_token()
-    comment = comments.create(call.auth, call.node_id or "", call.param("message", max_len=8000),
-                              app_id=tok.app_id)
+    comment = comments.create(call.auth, call.node_id, call.param("message", max_len=8000), app_id=tok.app_id)
     return {"id": comment.id}
 
 
 def list_likes(call: Call) -> dict[str, Any]:
-    with call.auth.store.read() as conn:
-        items = _like_items(conn, call.node_id or "", call.selection)
+    items = _like_items(call, call.node_id, call.selection)
     return call.paged(items, summary={"total_count": len(items)})
 
 
-def _post_of(conn: Connection, object_id: str) -> str:
-    if posts.get(conn, object_id) is not None:
+def _post_of(call: Call, object_id: str) -> str:
+    if posts.get(call.auth, object_id) is not None:
         return object_id
-    comment = comments.get(conn, object_id)
+    comment = comments.get(call.auth, object_id)
     if comment is None:
         raise errors.ObjectMissing(object_id)
     return comment.post_id
@@ -114,35 +102,30 @@ def _post_of(conn: Connection, object_id: str) -> str:
 
 def like(call: Call) -> dict[str, Any]:
     """POST /{object-id}/likes: the Page likes a post or comment."""
-    object_id = call.node_id or ""
-    with call.auth.store.read() as conn:
-        page_id, post_id = object_page(conn, object_id), _post_of(conn, object_id)
+    object_id = call.node_id
+    page_id, post_id = object_page(call, object_id), _post_of(call, object_id)
     likes.like(call.auth, page_id, post_id, object_id, page_id, posts.PAGE_AUTHOR)
     return render.success()
 
 
 def unlike(call: Call) -> dict[str, Any]:
-    object_id = call.node_id or ""
-    with call.auth.store.read() as conn:
-        page_id = object_page(conn, object_id)
-    likes.unlike(call.auth, object_id, page_id)
+    object_id = call.node_id
+    likes.unlike(call.auth, object_id, object_page(call, object_id))
     return render.success()
 
 
 def read_comment(call: Call) -> dict[str, Any]:
-    comment = comments.require(call.auth, call.node_id or "")
-    with call.auth.store.read() as conn:
-        render.check_fields(call, NODE)
-        visitors = render.may(call, conn, VISITORS, comment.page_id)
-        obj = comment_object(conn, comment, render.names(conn, [comment.author_id]), visitors)
-        edges = {"comments": lambda sel: comments_edge(call, conn, comment.id, comment.page_id, sel),
-                 "likes": lambda sel: likes_edge(call, conn, comment.id, sel)}
-        return render.shape(call, obj, DEFAULTS, edges)
+    comment = comments.require(call.auth, call.node_id)
+    visitors = render.may(call, VISITORS, comment.page_id)
+    obj = comment_object(call, comment, objects.names(call.auth, [comment.author_id]), visitors)
+    edges = {"comments": lambda sel: comments_edge(call, comment.id, comment.page_id, sel),
+             "likes": lambda sel: likes_edge(call, comment.id, sel)}
+    return render.shape(call, obj, DEFAULTS, edges)
 
 
 def update_comment(call: Call) -> dict[str, Any]:
     """POST /{comment-id}: `message` edits the Page's own comment, `is_hidden` hides a visitor's."""
-    comment_id = call.node_id or ""
+    comment_id = call.node_id
     if call.param("is_hidden") is not None:
         comments.set_hidden(call.auth, comment_id, call.param_bool("is_hidden"))
     elif call.param("message") is not None:
@@ -153,14 +136,14 @@ def update_comment(call: Call) -> dict[str, Any]:
 
 
 def delete_comment(call: Call) -> dict[str, Any]:
-    comments.delete_comment(call.auth, call.node_id or "")
+    comments.delete_comment(call.auth, call.node_id)
     return render.success()
 
 
 # The edges every post and comment has.
 EDGE_OPS = (
     Op("GET", "comments", list_comments, "Comments on the object (visitors' authors need pages_read_user_content)",
-       permissions=READ, task=ANY_TASK, tokens=USER_OR_PAGE, paged=True,
+       permissions=READ, task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, item="comment",
        params=(Param("filter", "toplevel or stream"), Param("order", "chronological or reverse_chronological"),
                Param("summary", kind="boolean"))),
     Op("POST", "comments", create_comment, "Comment or reply as the Page", permissions=ENGAGE, task=MODERATE,
@@ -173,7 +156,7 @@ EDGE_OPS = (
        tokens=USER_OR_PAGE),
 )
 
-NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="comment",
     description="A comment on a post, or a reply to a comment. Its ID is POSTID_COMMENTID.",
     fields=(
@@ -193,4 +176,4 @@ NODE = REGISTRY.add(NodeType(
            tokens=USER_OR_PAGE),
         *EDGE_OPS,
     ],
-))
+)

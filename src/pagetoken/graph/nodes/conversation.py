@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from pagetoken.authority import messages
+from pagetoken.authority import messages, objects
 from pagetoken.authority.messages import Conversation
 from pagetoken.core import errors
 from pagetoken.core.permissions import MESSAGING
 
 from ..call import Call
-from ..fields import Selection
-from ..fields import select as select_fields
-from ..registry import REGISTRY, USER_OR_PAGE, Field, NodeType, Op, Param
+from ..fields import Selection, narrow
+from ..registry import USER_OR_PAGE, Field, NodeType, Op, Param
 from . import render
 from .message import DEFAULTS as MESSAGE_DEFAULTS
 from .message import message_object
@@ -24,8 +21,8 @@ READ = ("read_page_mailboxes",)
 SEND = ("pages_messaging",)
 
 
-def conversation_object(call: Call, conn: Connection, conv: Conversation, known: dict[str, str]) -> dict[str, Any]:
-    found = messages.messages_of(conn, conv.id)
+def conversation_object(call: Call, conv: Conversation, known: dict[str, str]) -> dict[str, Any]:
+    found = messages.messages_of(call.auth, conv.id)
     obj: dict[str, Any] = {
         "id": conv.id, "updated_time": render.graph_time(conv.updated_at),
         "link": f"/{conv.page_id}/inbox/{conv.id}", "message_count": len(found),
@@ -34,7 +31,7 @@ def conversation_object(call: Call, conn: Connection, conv: Conversation, known:
     }
 
     def messages_edge(sel: Selection | None) -> dict[str, Any]:
-        items = [select_fields(message_object(m, known), sel, MESSAGE_DEFAULTS) for m in found[:25]]
+        items = [narrow(message_object(m, known), sel, MESSAGE_DEFAULTS) for m in found[:25]]
         return {"data": items, "summary": {"total_count": len(found)}}
 
     return render.shape(call, obj, DEFAULTS, {"messages": messages_edge})
@@ -42,33 +39,28 @@ def conversation_object(call: Call, conn: Connection, conv: Conversation, known:
 
 def list_conversations(call: Call) -> dict[str, Any]:
     """GET /{page-id}/conversations (`user_id` narrows to one person's), most recent first."""
-    page_id = call.node_id or ""
-    with call.auth.store.read() as conn:
-        render.check_fields(call, NODE)
-        found = messages.conversations_of(conn, page_id, call.param("user_id"))
-        known = render.names(conn, {page_id, *(c.user_id for c in found)})
-        items = [conversation_object(call, conn, c, known) for c in found]
+    page_id = call.node_id
+    found = messages.conversations_of(call.auth, page_id, call.param("user_id"))
+    known = objects.names(call.auth, {page_id, *(c.user_id for c in found)})
+    items = [conversation_object(call, c, known) for c in found]
     return call.paged(items, summary={"total_count": len(items)})
 
 
 def read_conversation(call: Call) -> dict[str, Any]:
-    with call.auth.store.read() as conn:
-        conv = messages.conversation(conn, call.node_id or "")
-        if conv is None:
-            raise errors.ObjectMissing(call.node_id or "")
-        render.check_fields(call, NODE)
-        return conversation_object(call, conn, conv, render.names(conn, [conv.page_id, conv.user_id]))
+    conv = messages.conversation(call.auth, call.node_id)
+    if conv is None:
+        raise errors.ObjectMissing(call.node_id)
+    return conversation_object(call, conv, objects.names(call.auth, [conv.page_id, conv.user_id]))
 
 
 def list_messages(call: Call) -> dict[str, Any]:
     """GET /{conversation-id}/messages, newest first."""
-    with call.auth.store.read() as conn:
-        conv = messages.conversation(conn, call.node_id or "")
-        if conv is None:
-            raise errors.ObjectMissing(call.node_id or "")
-        found = messages.messages_of(conn, conv.id)
-        known = render.names(conn, [conv.page_id, conv.user_id])
-        items = [select_fields(message_object(m, known), call.selection, MESSAGE_DEFAULTS) for m in found]
+    conv = messages.conversation(call.auth, call.node_id)
+    if conv is None:
+        raise errors.ObjectMissing(call.node_id)
+    found = messages.messages_of(call.auth, conv.id)
+    known = objects.names(call.auth, [conv.page_id, conv.user_id])
+    items = [narrow(message_object(m, known), call.selection, MESSAGE_DEFAULTS) for m in found]
     return call.paged(items, summary={"total_count": len(items)})
 
 
@@ -88,12 +80,12 @@ def send_message(call: Call) -> dict[str, Any]:
         if "attachment" in body and "text" not in body:
             raise errors.BadParameter("attachments are not supported; send {\"text\": \"…\"}")
         text = body.get("text") if isinstance(body.get("text"), str) else None
-    sent = messages.send(call.auth, call.node_id or "", str(recipient["id"]).strip(), text,
+    sent = messages.send(call.auth, call.node_id, str(recipient["id"]).strip(), text,
                          call.param("messaging_type"), call.param("tag"), app_id=tok.app_id)
     return {"recipient_id": sent.to_id, "message_id": sent.id}
 
 
-NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="conversation",
     description="A Messenger conversation between a Page and one person.",
     fields=(Field("id", default=True), Field("updated_time", default=True), Field("link", default=True),
@@ -104,13 +96,14 @@ NODE = REGISTRY.add(NodeType(
         Op("GET", None, read_conversation, "Read a conversation", permissions=READ, task=MESSAGING,
            tokens=USER_OR_PAGE),
         Op("GET", "messages", list_messages, "A conversation's messages, newest first", permissions=READ,
-           task=MESSAGING, tokens=USER_OR_PAGE, paged=True),
+           task=MESSAGING, tokens=USER_OR_PAGE, paged=True, item="message"),
     ],
-))
+)
 
 PAGE_OPS = (
     Op("GET", "conversations", list_conversations, "The Page's conversations", permissions=READ, task=MESSAGING,
-       tokens=USER_OR_PAGE, paged=True, params=(Param("user_id", "Only the conversation with this person"),)),
+       tokens=USER_OR_PAGE, paged=True, item="conversation",
+       params=(Param("user_id", "Only the conversation with this person"),)),
     Op("POST", "messages", send_message, "Send a message as the Page", permissions=SEND, task=MESSAGING,
        tokens=USER_OR_PAGE,
        params=(Param("recipient", "{\"id\": USER_ID}", required=True, kind="object"),

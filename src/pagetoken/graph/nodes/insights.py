@@ -22,8 +22,7 @@ def _answer(call: Call, scope_id: str, catalog: dict[str, Metric], default_perio
         periods = ["days_28"]
     ends = activity.end_times(call.auth.now(), activity.parse_time(call.param("since"), "since"),
                               activity.parse_time(call.param("until"), "until"))
-    with call.auth.store.read() as conn:
-        data = activity.compute(conn, scope_id, metrics, periods, ends)
+    data = activity.compute(call.auth, scope_id, metrics, periods, ends)
     span = len(ends) * activity.DAY
     first, last = ends[0] - activity.DAY, ends[-1]
     query = _query(call)
@@ -42,9 +41,9 @@ def _query(call: Call) -> dict[str, str]:
 
 def page_insights(call: Call) -> dict[str, Any]:
     """GET /{page-id}/insights?metric=…&period=day|week|days_28 (all three when no period is given)."""
-    return _answer(call, call.node_id or "", activity.PAGE_METRICS, list(activity.PERIODS))
+    return _answer(call, call.node_id, activity.PAGE_METRICS, list(activity.PERIODS))
 
 
 def post_insights(call: Call) -> dict[str, Any]:
     """GET /{post-id}/insights?metric=post_impressions,…"""
-    return _answer(call, call.node_id or "", activity.POST_METRICS, ["days_28"])
+    return _answer(call, call.node_id, activity.POST_METRICS, ["days_28"])

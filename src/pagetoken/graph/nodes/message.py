@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagetoken.authority import messages
+from pagetoken.authority import messages, objects
 from pagetoken.authority.messages import Message
 from pagetoken.core import errors
 from pagetoken.core.permissions import MESSAGING
 
 from ..call import Call
-from ..registry import REGISTRY, USER_OR_PAGE, Field, NodeType, Op
+from ..registry import USER_OR_PAGE, Field, NodeType, Op
 from . import render
 
 DEFAULTS = ["id", "created_time"]
@@ -22,16 +22,14 @@ def message_object(msg: Message, known: dict[str, str]) -> dict[str, Any]:
 
 
 def read_message(call: Call) -> dict[str, Any]:
-    with call.auth.store.read() as conn:
-        msg = messages.message(conn, call.node_id or "")
-        if msg is None:
-            raise errors.ObjectMissing(call.node_id or "")
-        render.check_fields(call, NODE)
-        obj = message_object(msg, render.names(conn, [msg.from_id, msg.to_id]))
+    msg = messages.message(call.auth, call.node_id)
+    if msg is None:
+        raise errors.ObjectMissing(call.node_id)
+    obj = message_object(msg, objects.names(call.auth, [msg.from_id, msg.to_id]))
     return render.shape(call, obj, DEFAULTS)
 
 
-NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="message",
     description="A Messenger message between a Page and a person.",
     fields=(Field("id", default=True), Field("created_time", default=True), Field("message"), Field("from"),
@@ -41,4 +39,4 @@ NODE = REGISTRY.add(NodeType(
         Op("GET", None, read_message, "Read a message", permissions=("read_page_mailboxes",), task=MESSAGING,
            tokens=USER_OR_PAGE),
     ],
-))
+)

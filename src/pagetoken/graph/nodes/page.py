@@ -5,23 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from pagetoken.authority import insights, issue, oauth, pages
+from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
 from pagetoken.core.permissions import ANALYZE, ANY_TASK, CREATE_CONTENT, MANAGE
 
 from ..call import Call
-from ..fields import select
-from ..registry import APP_ONLY, REGISTRY, USER_OR_PAGE, Field, NodeType, Op, Param
+from ..fields import narrow
+from ..registry import APP_ONLY, USER_OR_PAGE, Field, NodeType, Op, Param
 from . import admin, conversation, render
 from .insights import page_insights
 from .post import publish, read_feed, read_posts, read_visitor_posts
 
-PUBLIC = ("id", "name", "category")
 _READ = ("pages_read_engagement",)
 _LIST = (Param("limit", kind="integer"), Param("after"), Param("before"), Param("summary", kind="boolean"))
 
 
-def _page_of(_conn: Any, page_id: str) -> str | None:
+def _page_of(_auth: Authority, page_id: str) -> str | None:
     return page_id
 
 
@@ -37,41 +37,34 @@ def page_token_field(call: Call, page_id: str) -> str | None:
         return issued.access_token
     if tok.kind == TokenKind.PAGE:
         return tok.raw if tok.page_id == page_id else None
-    with call.auth.store.write() as conn:
-        token = issue.page_token_for_user(call.auth, conn, tok, page_id)
+    token = issue.page_tokens_for_user(call.auth, tok, [page_id])[page_id]
     if token is None:
         raise errors.NotPageAdmin()
     return token
 
 
 def read_page(call: Call) -> dict[str, Any]:
+    """GET /{page-id}: dispatch has checked each field against the registry (unknown fields, and the
+    permission and task the private ones need)."""
     tok = call.require_token()
-    page = pages.require(call.auth, call.node_id or "")
-    wanted = list(call.selection) if call.selection is not None else ["name"]
-    private = [f for f in wanted if f not in PUBLIC and f != "access_token"]
-    for name in private:
-        if NODE.field(name) is None:
-            raise errors.BadParameter(f"Tried accessing nonexisting field ({name}) on node type (Page)")
-    if tok.kind == TokenKind.APP and private:
+    page = pages.require(call.auth, call.node_id)
+    wanted = list(call.selection) if call.selection is not None else NODE.default_fields
+    if tok.kind == TokenKind.APP and any(NODE_FIELDS[f].permission for f in wanted):
         raise errors.BadParameter("an app access token can only read a Page's public fields and its access_token")
-    if private and tok.kind in (TokenKind.USER, TokenKind.PAGE):
-        with call.auth.store.read() as conn:
-            call.check(conn, ("pages_read_engagement",), None, page.id)
     obj: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "about": page.about,
                            "description": page.description, "phone": page.phone, "website": page.website}
     if "fan_count" in wanted:
-        with call.auth.store.read() as conn:
-            obj["fan_count"] = insights.fan_count(conn, page.id)
+        obj["fan_count"] = insights.fan_count(call.auth, page.id)
     if "access_token" in wanted:
         obj["access_token"] = page_token_field(call, page.id)
     if wanted != ["access_token"]:
         insights.record_many(call.auth, page.id, insights.VIEW, [page.id], render.viewer(call))
-    return select(obj, call.selection, ["name"])
+    return narrow(obj, call.selection, NODE.default_fields)
 
 
 def page_token_post(call: Call) -> dict[str, Any]:
     """POST /{page-id}?fields=access_token with an app token and appsecret_proof."""
-    page = pages.require(call.auth, call.node_id or "")
+    page = pages.require(call.auth, call.node_id)
     token = page_token_field(call, page.id)
     return {"id": page.id, "access_token": token}
 
@@ -80,11 +73,11 @@ def update_page(call: Call) -> dict[str, Any]:
     values = {k: v for k, v in call.params.items() if k in pages.EDITABLE}
     if not values:
         raise errors.BadParameter(f"nothing to update; Page fields that can be updated: {', '.join(pages.EDITABLE)}")
-    pages.update_fields(call.auth, call.node_id or "", values)
+    pages.update_fields(call.auth, call.node_id, values)
     return {"success": True}
 
 
-NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="page",
     description="A Facebook-style Page, managed by people with tasks on it.",
     fields=(
@@ -107,14 +100,15 @@ NODE = REGISTRY.add(NodeType(
            task=MANAGE, tokens=USER_OR_PAGE,
            params=tuple(Param(f) for f in pages.EDITABLE)),
         Op("GET", "feed", read_feed, "The Page's feed (visitors' posts with pages_read_user_content)",
-           permissions=_READ, task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, params=_LIST),
+           permissions=_READ, task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, item="post", params=_LIST),
         Op("POST", "feed", publish, "Publish a post as the Page", permissions=("pages_manage_posts",),
            task=CREATE_CONTENT, tokens=USER_OR_PAGE,
            params=(Param("message"), Param("link"), Param("published", kind="boolean"))),
         Op("GET", "posts", read_posts, "The Page's own posts", permissions=_READ, task=ANY_TASK,
-           tokens=USER_OR_PAGE, paged=True, params=_LIST),
+           tokens=USER_OR_PAGE, paged=True, item="post", params=_LIST),
         Op("GET", "visitor_posts", read_visitor_posts, "What visitors posted on the Page",
-           permissions=("pages_read_user_content",), task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, params=_LIST),
+           permissions=("pages_read_user_content",), task=ANY_TASK, tokens=USER_OR_PAGE, paged=True, item="post",
+           params=_LIST),
         *conversation.PAGE_OPS,
         Op("GET", "insights", page_insights, "Page Insights computed from the Page's activity",
            permissions=("read_insights",), task=ANALYZE, tokens=USER_OR_PAGE,
@@ -125,4 +119,5 @@ NODE = REGISTRY.add(NodeType(
            params=(Param("period", "day, week or days_28"), Param("since"), Param("until"))),
         *admin.PAGE_OPS,
     ],
-))
+)
+NODE_FIELDS = {f.name: f for f in NODE.fields}

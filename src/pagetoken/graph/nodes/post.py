@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from pagetoken.authority import posts
+from pagetoken.authority import access, objects, posts
 from pagetoken.authority.posts import Post
 from pagetoken.core.permissions import ANALYZE, ANY_TASK, CREATE_CONTENT
 
 from ..call import Call
-from ..registry import REGISTRY, USER_OR_PAGE, Field, NodeType, Op, Param
+from ..registry import USER_OR_PAGE, Field, NodeType, Op, Param
 from . import render
 from .comment import EDGE_OPS, comments_edge, likes_edge
 from .insights import post_insights
@@ -22,11 +20,7 @@ VISITORS = "pages_read_user_content"
 MANAGE_POSTS = ("pages_manage_posts",)
 
 
-def _page_of(conn: Connection, post_id: str) -> str | None:
-    return posts.page_of(conn, post_id)
-
-
-def post_object(call: Call, conn: Connection, post: Post, known: dict[str, str]) -> dict[str, Any]:
+def post_object(call: Call, post: Post, known: dict[str, str]) -> dict[str, Any]:
     """A post as the Graph shows it, narrowed to the selected fields (edges built only when asked)."""
     obj: dict[str, Any] = {
         "id": post.id, "message": post.message, "link": post.link, "created_time": render.graph_time(post.created_at),
@@ -34,19 +28,17 @@ def post_object(call: Call, conn: Connection, post: Post, known: dict[str, str])
         "is_published": post.published, "page_id": post.page_id,
         "permalink_url": f"{call.base_url.rstrip('/')}/{post.page_id}/posts/{post.local_id}",
     }
-    edges = {"comments": lambda sel: comments_edge(call, conn, post.id, post.page_id, sel),
-             "likes": lambda sel: likes_edge(call, conn, post.id, sel)}
+    edges = {"comments": lambda sel: comments_edge(call, post.id, post.page_id, sel),
+             "likes": lambda sel: likes_edge(call, post.id, sel)}
     return render.shape(call, obj, DEFAULTS, edges)
 
 
 def _list(call: Call, page_id: str, author_kind: str | None) -> dict[str, Any]:
-    with call.auth.store.read() as conn:
-        if author_kind is None and not render.may(call, conn, VISITORS, page_id):
-            author_kind = posts.PAGE_AUTHOR  # visitors' posts need pages_read_user_content
-        found = posts.list_for_page(conn, page_id, author_kind)
-        known = render.names(conn, {p.author_id for p in found})
-        render.check_fields(call, NODE)
-        items = [post_object(call, conn, p, known) for p in found]
+    if author_kind is None and not render.may(call, VISITORS, page_id):
+        author_kind = posts.PAGE_AUTHOR  # visitors' posts need pages_read_user_content
+    found = posts.list_for_page(call.auth, page_id, author_kind)
+    known = objects.names(call.auth, {p.author_id for p in found})
+    items = [post_object(call, p, known) for p in found]
     answer = call.paged(items, summary={"total_count": len(items)})
     render.record_impressions(call, page_id, [i["id"] for i in answer["data"]])
     return answer
@@ -54,48 +46,46 @@ def _list(call: Call, page_id: str, author_kind: str | None) -> dict[str, Any]:
 
 def read_feed(call: Call) -> dict[str, Any]:
     """The Page's feed: its posts, and visitors' posts when the token may read them."""
-    return _list(call, call.node_id or "", None)
+    return _list(call, call.node_id, None)
 
 
 def read_posts(call: Call) -> dict[str, Any]:
-    return _list(call, call.node_id or "", posts.PAGE_AUTHOR)
+    return _list(call, call.node_id, posts.PAGE_AUTHOR)
 
 
 def read_visitor_posts(call: Call) -> dict[str, Any]:
-    return _list(call, call.node_id or "", posts.USER_AUTHOR)
+    return _list(call, call.node_id, posts.USER_AUTHOR)
 
 
 def publish(call: Call) -> dict[str, Any]:
     """POST /{page-id}/feed: a post by the Page → ``{"id": "PAGEID_POSTID"}``."""
     tok = call.require_token()
-    post = posts.create(call.auth, call.node_id or "", call.param("message"), call.param("link"),
+    post = posts.create(call.auth, call.node_id, call.param("message"), call.param("link"),
                         call.param_bool("published", True), app_id=tok.app_id)
     return {"id": post.id}
 
 
 def read_post(call: Call) -> dict[str, Any]:
-    post = posts.require(call.auth, call.node_id or "")
-    with call.auth.store.read() as conn:
-        if not post.by_page:
-            call.check(conn, (VISITORS,), ANY_TASK, post.page_id)
-        render.check_fields(call, NODE)
-        obj = post_object(call, conn, post, render.names(conn, [post.author_id]))
+    post = posts.require(call.auth, call.node_id)
+    if not post.by_page:
+        access.check(call.auth, call.require_token(), (VISITORS,), ANY_TASK, post.page_id)
+    obj = post_object(call, post, objects.names(call.auth, [post.author_id]))
     render.record_impressions(call, post.page_id, [post.id])
     return obj
 
 
 def edit_post(call: Call) -> dict[str, Any]:
     published = call.param_bool("is_published") if call.param("is_published") is not None else None
-    posts.edit(call.auth, call.node_id or "", call.param("message"), call.param("link"), published)
+    posts.edit(call.auth, call.node_id, call.param("message"), call.param("link"), published)
     return render.success()
 
 
 def delete_post(call: Call) -> dict[str, Any]:
-    posts.delete_post(call.auth, call.node_id or "")
+    posts.delete_post(call.auth, call.node_id)
     return render.success()
 
 
-NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="post",
     description="A post on a Page's feed, by the Page or by a visitor. Its ID is PAGEID_POSTID.",
     fields=(
@@ -104,7 +94,7 @@ NODE = REGISTRY.add(NodeType(
         Field("permalink_url"), Field("page_id"), Field("comments", "An edge: the post's comments"),
         Field("likes", "An edge: who liked the post"),
     ),
-    page_of=_page_of,
+    page_of=posts.page_of,
     ops=[
         Op("GET", None, read_post, "Read a post (a visitor's also needs pages_read_user_content)",
            permissions=READ, task=ANY_TASK, tokens=USER_OR_PAGE),
@@ -117,4 +107,4 @@ NODE = REGISTRY.add(NodeType(
            params=(Param("metric", kind="list", required=True), Param("period"))),
         *EDGE_OPS,
     ],
-))
+)

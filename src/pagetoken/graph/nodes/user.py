@@ -4,56 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagetoken.authority import grants, issue, pages, roles, users
+from pagetoken.authority import access, grants, issue, pages, roles, users
+from pagetoken.authority.records import User
 from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
 from pagetoken.core.permissions import CATALOG, LEGACY
-from pagetoken.store.tables import users as users_table
 
 from ..call import Call
-from ..fields import select
-from ..registry import APP_ONLY, REGISTRY, USER_ONLY, Field, NodeType, Op, Param
+from ..fields import narrow
+from ..registry import APP_ONLY, USER_ONLY, Field, NodeType, Op, Param
 
 ACCOUNT_DEFAULTS = ["access_token", "category", "name", "id", "tasks"]
 
 
-def _visible_user(call: Call) -> Any:
-    """The user row the call may see: the token's own user, or a user of the app token's app."""
+def _visible_user(call: Call) -> User:
+    """The user the call may see: the token's own user, or a user of the app token's app."""
     tok = call.require_token()
     uid = call.node_id
-    assert uid is not None
-    with call.auth.store.read() as conn:
-        row = conn.execute(users_table.select().where(users_table.c.id == uid)).first()
-        if row is None:
-            raise errors.ObjectMissing(uid)
-        if tok.kind == TokenKind.USER and tok.user_id == uid:
-            return row
-        if tok.kind == TokenKind.APP and (row.test_app_id == tok.app_id or grants.authorization(conn, uid, tok.app_id)):
-            return row
+    user = users.get(call.auth, uid)
+    if user is None:
+        raise errors.ObjectMissing(uid)
+    if tok.kind == TokenKind.USER and tok.user_id == uid:
+        return user
+    if tok.kind == TokenKind.APP and (user.test_app_id == tok.app_id
+                                      or grants.authorization(call.auth, uid, tok.app_id)):
+        return user
     raise errors.ObjectMissing(uid)
 
 
 def read_user(call: Call) -> dict[str, Any]:
-    row = _visible_user(call)
-    tok = call.require_token()
-    obj: dict[str, Any] = {"id": row.id, "name": row.name}
-    if call.wants("email"):
-        with call.auth.store.read() as conn:
-            if tok.kind == TokenKind.USER and "email" not in call.scopes_for(conn, None):
-                raise errors.MissingPermission("email")
-        obj["email"] = row.email
-    return select(obj, call.selection, ["name"])
+    """GET /{user-id}: `email` needs the email permission (checked by dispatch from the registry)."""
+    user = _visible_user(call)
+    obj: dict[str, Any] = {"id": user.id, "name": user.name, "email": user.email if call.wants("email") else None}
+    return narrow(obj, call.selection, NODE.default_fields)
 
 
 def list_permissions(call: Call) -> dict[str, Any]:
     tok = call.require_token()
     uid = _visible_user(call).id
-    with call.auth.store.read() as conn:
-        if not grants.installed(conn, uid, tok.app_id):
-            items: list[dict[str, Any]] = []
-        else:
-            items = [{"permission": g.permission, "status": g.status}
-                     for g in grants.list_grants(conn, uid, tok.app_id)]
+    if not grants.installed(call.auth, uid, tok.app_id):
+        items: list[dict[str, Any]] = []
+    else:
+        items = [{"permission": g.permission, "status": g.status}
+                 for g in grants.list_grants(call.auth, uid, tok.app_id)]
     wanted = call.param("permission")
     if wanted:
         names = set(LEGACY.get(wanted, (wanted,)))
@@ -91,17 +84,18 @@ def list_accounts(call: Call) -> dict[str, Any]:
     if tok.kind != TokenKind.USER:
         raise errors.BadParameter("/accounts needs a user access token")
     fields = set(call.selection) if call.selection is not None else set(ACCOUNT_DEFAULTS)
+    if not access.has(call.auth, tok, "pages_show_list", None):
+        raise errors.MissingPermission("pages_show_list")
+    # Only the Pages the user chose for the app.
+    chosen = [(page, tasks) for page, tasks in roles.pages_of(call.auth, uid)
+              if grants.granted(call.auth, uid, tok.app_id, page.id)]
+    tokens = issue.page_tokens_for_user(call.auth, tok, [p.id for p, _ in chosen]) if "access_token" in fields else {}
     items = []
-    with call.auth.store.write() as conn:
-        if "pages_show_list" not in call.scopes_for(conn, None):
-            raise errors.MissingPermission("pages_show_list")
-        for page, tasks in roles.pages_of(call.auth, uid, conn):
-            if not grants.granted(conn, uid, tok.app_id, page.id):
-                continue  # the user did not choose this Page for the app
-            item: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "tasks": tasks}
-            if "access_token" in fields:
-                item["access_token"] = issue.page_token_for_user(call.auth, conn, tok, page.id)
-            items.append(item)
+    for page, tasks in chosen:
+        item: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "tasks": tasks}
+        if "access_token" in fields:
+            item["access_token"] = tokens[page.id]
+        items.append(item)
     return call.paged(items, ACCOUNT_DEFAULTS, summary={"total_count": len(items)})
 
 
@@ -118,14 +112,14 @@ def create_page(call: Call) -> dict[str, Any]:
 def delete_test_user(call: Call) -> dict[str, Any]:
     """DELETE /{test-user-id} with the app's token (registered on the user node)."""
     tok = call.require_token()
-    user = users.require(call.auth, call.node_id or "")
+    user = users.require(call.auth, call.node_id)
     if tok.kind != TokenKind.APP or user.test_app_id != tok.app_id:
         raise errors.NotTestUser()
     users.delete_user(call.auth, user.id)
     return {"success": True}
 
 
-USER_NODE = REGISTRY.add(NodeType(
+NODE = NodeType(
     name="user",
     description="A person who uses apps and manages Pages.",
     fields=(Field("id", "The user's ID", default=True), Field("name", "Full name", default=True),
@@ -144,4 +138,4 @@ USER_NODE = REGISTRY.add(NodeType(
            params=(Param("name", required=True), Param("category", required=True))),
         Op("DELETE", None, delete_test_user, "Delete a test user", tokens=APP_ONLY),
     ],
-))
+)
