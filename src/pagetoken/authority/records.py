@@ -33,10 +33,11 @@ class User:
     email: str | None
     test_app_id: str | None
     created_at: float
+    password_changed_at: float | None = None  # web sessions from before a change stop working
 
     @classmethod
     def from_row(cls, row: Any) -> User:
-        return cls(row.id, row.name, row.email, row.test_app_id, row.created_at)
+        return cls(row.id, row.name, row.email, row.test_app_id, row.created_at, row.password_changed_at)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ def sub_call(outer: Call, outer_token: str | None, item: dict[str, Any]) -> tupl
             params["appsecret_proof"] = outer.params["appsecret_proof"]
     headers = {str(h.get("name", "")).lower(): str(h.get("value", "")) for h in item.get("headers") or []
                if isinstance(h, dict)}
-    return Call(outer.auth, method, path, params, outer.base_url, version or outer.version, headers=headers), token
+    return Call.arriving(outer.auth, method, path, params, outer.base_url, version or outer.version,
+                         headers=headers), token
 
 
 def _answer(status: int, body: Any, headers: dict[str, str], with_headers: bool) -> dict[str, Any]:
@@ -93,9 +94,9 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
     with_headers = as_bool(outer.params.get("include_headers"), "include_headers", True)
     if outer_token:
         try:
-            outer.token = inspect.resolve(outer.auth, outer_token)
+            outer.usage.token = inspect.resolve(outer.auth, outer_token)
         except errors.GraphError:
-            outer.token = None  # each request reports its own token error
+            outer.usage.token = None  # each request reports its own token error
     answers = []
     for item in items:
         call: Call | None = None

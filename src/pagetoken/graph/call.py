@@ -1,10 +1,17 @@
-"""One Graph call in flight: the authority, the token behind it, its node and route, its parameters."""
+"""One Graph call: what arrived, and, once dispatch has resolved it, whom it acts for and on what.
+
+A `Call` is an immutable value. The HTTP endpoint (or a batch, or an edge read through `fields`)
+makes one from the request with `Call.arriving`; dispatch resolves it once (token, node, route,
+Page, field selection) into a new value with `resolved`, and hands that to the operation. The one
+mutable part is `usage`, the record shared by everything that answers one request: the token and
+the Pages it touched, read by the rate limits and the usage headers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,21 +26,44 @@ from .routes import route_arg
 
 
 @dataclass
+class Usage:
+    """What answering one request touched: the token it ran with and the Pages (for X-Page-Usage)."""
+
+    token: TokenInfo | None = None
+    page_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
 class Call:
     auth: Authority
     method: str
     path: str
-    params: dict[str, str]
+    params: Mapping[str, str]
     base_url: str
     version: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    # Set by dispatch when it resolves the call:
     token: TokenInfo | None = None
     node_id: str = ""
-    node_type: str | None = None
+    node_type: str = ""
     route: str = ""
     route_pattern: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    page_ids: set[str] = field(default_factory=set)  # Pages touched, for X-Page-Usage
-    hooks: list[Callable[[Call], None]] = field(default_factory=list)  # rate limits and the like
+    page_id: str | None = None
+    selection: fieldsel.Selection | None = None
+
+    @classmethod
+    def arriving(cls, auth: Authority, method: str, path: str, params: Mapping[str, str], base_url: str,
+                 version: str | None = None, headers: Mapping[str, str] | None = None,
+                 usage: Usage | None = None) -> Call:
+        """A call as it arrived, its `fields` parsed (a syntax error is a 100 here, before any lookup)."""
+        frozen = MappingProxyType(dict(params))
+        return cls(auth, method, path, frozen, base_url, version, MappingProxyType(dict(headers or {})),
+                   usage if usage is not None else Usage(), selection=fieldsel.parse(frozen.get("fields")))
+
+    def resolved(self, **values: Any) -> Call:
+        """The same call with what dispatch found out (token, node_id, node_type, route, …)."""
+        return replace(self, **values)
 
     # ---- parameters ----
 
@@ -60,11 +90,8 @@ class Call:
         return as_object(self.params.get(name), name)
 
     def arg(self, name: str) -> str | None:
+        """An argument of the route pattern: `metric` of `insights/{metric}`."""
         return route_arg(self.route_pattern, self.route, name)
-
-    @cached_property
-    def selection(self) -> fieldsel.Selection | None:
-        return fieldsel.parse(self.params.get("fields"))
 
     def wants(self, name: str) -> bool:
         return self.selection is not None and name in self.selection
@@ -76,9 +103,11 @@ class Call:
             raise errors.NoActiveToken()
         return self.token
 
-    def url_for(self, query: dict[str, str]) -> str:
+    # ---- shaping the answer ----
+
+    def url_for(self, query: Mapping[str, str]) -> str:
         prefix = f"/{self.version}" if self.version else ""
-        return f"{self.base_url.rstrip('/')}{prefix}/{self.path}?{urlencode(query)}"
+        return f"{self.base_url.rstrip('/')}{prefix}/{self.path}?{urlencode(dict(query))}"
 
     def paged(self, items: list[dict[str, Any]], defaults: list[str] | None = None,
               summary: dict[str, Any] | None = None, key: Callable[[dict[str, Any]], str] | None = None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from pagetoken.authority import access, inspect, objects
@@ -43,36 +45,40 @@ def find_op(call: Call, node: NodeType) -> Op:
     raise errors.ObjectMissing(call.node_id, call.method)
 
 
-def dispatch(call: Call, raw_token: str | None) -> Any:
+def dispatch(call: Call, raw_token: str | None, before: Sequence[Callable[[Call], None]] = ()) -> Any:
+    """Resolve the call once (token, node, operation, Page, fields), check it, and run its operation.
+    `before` runs once the token and Page are known (the rate limits); it may refuse the call."""
     special = SPECIAL.get(call.path)
     if special is not None:
         return special(call, raw_token)
     if not call.path:
         raise errors.BadParameter("a call needs a path, such as /me; POST / takes a batch")
     if raw_token:
-        call.token = inspect.resolve(call.auth, raw_token)
-    node_id, _, route = call.path.partition("/")
-    call.node_id, node = resolve_node(call, node_id)
-    call.node_type = node.name
-    call.route = route
+        call = call.resolved(token=inspect.resolve(call.auth, raw_token))
+        call.usage.token = call.token
+    first, _, route = call.path.partition("/")
+    node_id, node = resolve_node(call, first)
+    call = call.resolved(node_id=node_id, node_type=node.name, route=route)
     op = find_op(call, node)
-    call.route_pattern = op.route
     tok = call.require_token()
     if tok.kind not in op.tokens:
         kinds = " or ".join(k.described for k in sorted(op.tokens))
         raise errors.BadParameter(f"{call.method} /{node.name}{'/' + op.route if op.route else ''} needs {kinds} "
                                   f"access token, not {tok.kind.described} one")
     access.check_proof(call.auth, tok, call.params.get("appsecret_proof"))
-    page_id = node.page_of(call.auth, call.node_id) if node.page_of is not None else None
+    page_id = node.page_of(call.auth, node_id) if node.page_of is not None else None
     if page_id is not None:
-        call.page_ids.add(page_id)
+        call.usage.page_ids.add(page_id)
         if not access.speaks_for(tok, page_id):
-            raise errors.ObjectMissing(call.node_id, call.method)
-    for hook in call.hooks:
+            raise errors.ObjectMissing(node_id, call.method)
+    call = call.resolved(route_pattern=op.route, page_id=page_id)
+    for hook in before:
         hook(call)
     if op.permissions or op.task:
         access.check(call.auth, tok, op.permissions, op.task, page_id)
-    edges = _take_edge_fields(call, node) if call.method == "GET" and not call.route else {}
+    edges: dict[str, tuple[Selection | None, dict[str, str]]] = {}
+    if call.method == "GET" and not call.route:
+        call, edges = _take_edge_fields(call, node)
     _check_fields(call, node, op, page_id)
     answer = op.handler(call)
     for name, (nested, mods) in edges.items():
@@ -95,22 +101,20 @@ def _check_fields(call: Call, node: NodeType, op: Op, page_id: str | None) -> No
             access.check(call.auth, tok, (found.permission,), CATALOG[found.permission].task, page_id)
 
 
-def _take_edge_fields(call: Call, node: NodeType) -> dict[str, tuple[Selection | None, dict[str, str]]]:
+def _take_edge_fields(call: Call, node: NodeType) -> tuple[Call, dict[str, tuple[Selection | None, dict[str, str]]]]:
     """Edges asked for among the fields (`fields=name,feed.limit(2){message}`): taken out of the call's
-    own selection, to be read as edges of their own with their nested selection."""
+    own selection (the call that remains is returned), to be read as edges of their own."""
     sel = call.selection
-    if not sel:
-        return {}
     readable = node.readable_edges()
-    wanted = [name for name in sel if node.field(name) is None and name in readable]
-    if not wanted:
-        return {}
+    wanted = [name for name in sel or {} if node.field(name) is None and name in readable]
+    if not sel or not wanted:
+        return call, {}
     mods = fieldsel.modifiers(call.params.get("fields"))
     edges = {name: (sel[name], mods.get(name, {})) for name in wanted}
     rest = {name: nested for name, nested in sel.items() if name not in edges}
-    call.params["fields"] = fieldsel.to_expr(rest) if rest else "id"
-    del call.__dict__["selection"]  # parsed again from the narrowed expression
-    return edges
+    expr = fieldsel.to_expr(rest) if rest else "id"
+    narrowed = call.resolved(params=MappingProxyType({**call.params, "fields": expr}), selection=fieldsel.parse(expr))
+    return narrowed, edges
 
 
 def _read_edge(call: Call, name: str, nested: Selection | None, mods: dict[str, str], raw_token: str | None) -> Any:
@@ -118,7 +122,6 @@ def _read_edge(call: Call, name: str, nested: Selection | None, mods: dict[str, 
     params.update(mods)
     if nested:
         params["fields"] = fieldsel.to_expr(nested)
-    sub = Call(call.auth, "GET", f"{call.node_id}/{name}", params, call.base_url, call.version,
-               headers=call.headers, hooks=[])
-    sub.page_ids = call.page_ids
+    sub = Call.arriving(call.auth, "GET", f"{call.node_id}/{name}", params, call.base_url, call.version,
+                        headers=call.headers, usage=call.usage)
     return dispatch(sub, raw_token)

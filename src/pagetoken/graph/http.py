@@ -68,8 +68,8 @@ class GraphEndpoint:
             params = await merged_params(request)
             method = effective_method(request, params)
             path, version = strip_version(request.url.path)
-            call = Call(self.auth, method, path, params, base_url(request, self.public_url), version,
-                        headers=dict(request.headers))
+            call = Call.arriving(self.auth, method, path, params, base_url(request, self.public_url), version,
+                                 headers=dict(request.headers))
             raw = token_from(request.headers, params)
             if path == "" and method == "POST" and "batch" in params and self.batch is not None:
                 body = await self.batch(call, request)
@@ -83,8 +83,7 @@ class GraphEndpoint:
             return error_response(errors.UnknownError())
 
     def run(self, call: Call, raw_token: str | None) -> Any:
-        call.hooks = self.before
-        return dispatch(call, raw_token)
+        return dispatch(call, raw_token, self.before)
 
     def _after(self, call: Call) -> dict[str, str]:
         return after_headers(self, call)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -80,7 +81,7 @@ def effective_method(request: Request, params: dict[str, str]) -> str:
     return method
 
 
-def token_from(request_headers: Any, params: dict[str, str]) -> str | None:
+def token_from(request_headers: Any, params: Mapping[str, str]) -> str | None:
     """The token of a request: `access_token`, else ``Authorization: Bearer|OAuth``."""
     token = params.get("access_token")
     if token:

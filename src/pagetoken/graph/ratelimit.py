@@ -117,7 +117,7 @@ class RateLimiter:
         keys = [(APP, tok.app_id)]
         if tok.user_id:
             keys.append((USER, tok.user_id))
-        keys.extend((PAGE, p) for p in sorted(call.page_ids))
+        keys.extend((PAGE, p) for p in sorted(call.usage.page_ids))
         now = self.clock()
         with self._lock:
             windows = [(key, self._window(key, now)) for key in keys]
@@ -130,12 +130,12 @@ class RateLimiter:
                 entry = [now, 0.0, 0.0]
                 win.entries.append(entry)
                 recorded.append((win, entry))
-            self._pending[id(call)] = recorded
+            self._pending[id(call.usage)] = recorded
 
     def charge(self, call: Call, wall: float, cpu: float) -> None:
         """Add the time the call took to every window that counted it."""
         with self._lock:
-            for win, entry in self._pending.pop(id(call), []):
+            for win, entry in self._pending.pop(id(call.usage), []):
                 entry[1], entry[2] = wall, cpu
                 win.wall += wall
                 win.cpu += cpu
@@ -154,10 +154,11 @@ class RateLimiter:
                 "total_cputime": pct(cpu, lim.cpu_budget)}
 
     def headers(self, call: Call) -> dict[str, str]:
-        app_usage = self.usage(APP, call.token.app_id) if call.token is not None else ZERO
+        token = call.usage.token
+        app_usage = self.usage(APP, token.app_id) if token is not None else ZERO
         out = {"X-App-Usage": json.dumps(app_usage, separators=(",", ":"))}
-        if call.page_ids:
-            page_usage = self.usage(PAGE, sorted(call.page_ids)[0])
+        if call.usage.page_ids:
+            page_usage = self.usage(PAGE, sorted(call.usage.page_ids)[0])
             out["X-Page-Usage"] = json.dumps(page_usage, separators=(",", ":"))
         return out
 

@@ -31,10 +31,9 @@ class Authorized:
     def _entries(self, user: User) -> list[dict[str, Any]]:
         now = self.auth.now()
         out = []
-        with self.auth.store.read() as conn:
-            rows = grants.authorized_apps(self.auth, user.id, conn=conn)
-            page_names = {p.id: p.name for p, _ in roles.pages_of(self.auth, user.id, conn)}
-            listed = [(row, grants.list_grants(self.auth, user.id, row.app_id, conn=conn)) for row in rows]
+        rows = grants.authorized_apps(self.auth, user.id)
+        page_names = {p.id: p.name for p, _ in roles.pages_of(self.auth, user.id)}
+        listed = [(row, grants.list_grants(self.auth, user.id, row.app_id)) for row in rows]
         for row, gs in listed:
             app = apps.get(self.auth, row.app_id)
             if app is None:
@@ -71,8 +70,7 @@ class Authorized:
     def _installed(self, user: User, app_id: str) -> bool:
         if not app_id.isdigit():
             return False
-        with self.auth.store.read() as conn:
-            return grants.installed(self.auth, user.id, app_id, conn=conn)
+        return grants.installed(self.auth, user.id, app_id)
 
     @form_post(HOME)
     async def revoke(self, request: Request, form: FormData, user: User) -> Response:

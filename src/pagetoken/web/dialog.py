@@ -72,9 +72,8 @@ def routes(web: Web) -> list[Route]:
         user = web.current_user(request)
         if user is None:
             return web.login_redirect(request)
-        with web.auth.store.read() as conn:
-            previous = {g.permission: g.status for g in grants.list_grants(web.auth, user.id, req.app.id, conn=conn)}
-            my_pages = roles.pages_of(web.auth, user.id, conn)
+        previous = {g.permission: g.status for g in grants.list_grants(web.auth, user.id, req.app.id)}
+        my_pages = roles.pages_of(web.auth, user.id)
         legacy = {name: ", ".join(expanded) for name, expanded in LEGACY.items()
                   if name in req.raw_scope.replace(" ", ",").split(",")}
         perms = [{"name": s, "tier": CATALOG[s].tier, "description": CATALOG[s].description,
@@ -101,8 +100,7 @@ def routes(web: Web) -> list[Route]:
         checked = {v for v in form.getlist("permission") if isinstance(v, str)}
         granted = [s for s in req.scopes if s in checked or s == "public_profile"]
         declined = [s for s in req.scopes if s not in granted]
-        with web.auth.store.read() as conn:
-            mine = {p.id for p, _ in roles.pages_of(web.auth, user.id, conn)}
+        mine = {p.id for p, _ in roles.pages_of(web.auth, user.id)}
         targets: list[str] | None = None
         if form_value(form, "all_pages") != "1":
             targets = [v for v in form.getlist("page") if isinstance(v, str) and v in mine]

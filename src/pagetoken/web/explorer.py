@@ -118,8 +118,7 @@ class Explorer:
             info = inspect.resolve(self.auth, hand.user_token)
             if info.kind != TokenKind.USER or info.user_id != user.id:
                 raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
-            with self.auth.store.write() as conn:
-                token = issue.page_token_for_user(self.auth, conn, info, hand.page_id)
+            token = issue.page_tokens_for_user(self.auth, info, [hand.page_id])[hand.page_id]
         except errors.GraphError as exc:
             hand.error = exc.message
             return self.answer(request, user, hand, 400)

@@ -34,8 +34,7 @@ def choosable_apps(auth: Authority, user: User) -> list[tuple[App, str]]:
     """The apps the user may use in the Explorer: those they own, then those they authorized."""
     out: list[tuple[App, str]] = [(app, "your app") for app in apps.list_all(auth, owner_id=user.id)]
     seen = {app.id for app, _ in out}
-    with auth.store.read() as conn:
-        rows = grants.authorized_apps(auth, user.id, conn=conn)
+    rows = grants.authorized_apps(auth, user.id)
     for row in rows:
         app = apps.get(auth, row.app_id)
         if app is not None and app.id not in seen:
@@ -48,8 +47,7 @@ def permission_rows(auth: Authority, user: User, app_id: str) -> dict[str, list[
     """The permission checklist, by tier, ticked where the user grants the app the permission now."""
     status: dict[str, str] = {}
     if app_id:
-        with auth.store.read() as conn:
-            status = {g.permission: g.status for g in grants.list_grants(auth, user.id, app_id, conn=conn)}
+        status = {g.permission: g.status for g in grants.list_grants(auth, user.id, app_id)}
     has_grants = any(s == grants.GRANTED for s in status.values())
     tiers: dict[str, list[dict[str, Any]]] = {"basic": [], "extended": []}
     for perm in CATALOG.values():

@@ -17,14 +17,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pagetoken.authority import users
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import User
 from pagetoken.core.proof import same_secret
-from pagetoken.store.tables import users
 
 SESSION_COOKIE = "pt_session"
 CSRF_COOKIE = "pt_csrf"
@@ -70,15 +69,14 @@ class Sessions:
             return None
         if not isinstance(data, dict) or data.get("exp", 0) < self.auth.now():
             return None
-        with self.auth.store.read() as conn:
-            row = conn.execute(select(users).where(users.c.id == str(data.get("uid")))).first()
-        if row is None or row.password_changed_at != data.get("pwd"):
+        user = users.get(self.auth, str(data.get("uid")))
+        if user is None or user.password_changed_at != data.get("pwd"):
             return None
-        return User.from_row(row)
+        return user
 
     def login(self, response: Response, request: Request, user_id: str) -> None:
-        with self.auth.store.read() as conn:
-            pwd = conn.execute(select(users.c.password_changed_at).where(users.c.id == user_id)).scalar()
+        user = users.get(self.auth, user_id)
+        pwd = user.password_changed_at if user is not None else None
         payload = json.dumps({"uid": user_id, "pwd": pwd, "exp": self.auth.now() + SESSION_SECONDS,
                               "sid": secrets.token_urlsafe(8)}, separators=(",", ":")).encode()
         response.set_cookie(SESSION_COOKIE, f"{_b64(payload)}.{self._sign(payload)}", max_age=SESSION_SECONDS,
