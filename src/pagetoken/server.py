@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors, redact
 from pagetoken.core.clock import Clock
 from pagetoken.core.lifetimes import Lifetimes
-from pagetoken.graph import batch, ratelimit
+from pagetoken.graph import batch
 from pagetoken.graph.http import GraphEndpoint, error_response
 from pagetoken.graph.openapi import openapi_document
+from pagetoken.graph.ratelimit import RateLimiter
 from pagetoken.web import authorized, dashboard, dialog, explorer, login
 from pagetoken.web.common import HERE as WEB_DIR
 from pagetoken.web.common import Web
@@ -104,14 +106,31 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
             return error_response(errors.BadParameter(f"Unsupported method {request.method}"))
         return error_response(errors.UnknownPath(request.url.path))
 
-    app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed})
+    # Rate limits count every Graph call and add the usage headers to every Graph answer.
+    limiter = RateLimiter(auth.now)
+    graph.before.append(limiter.admit)
+    graph.after.append(limiter.headers)
+    graph.done.append(limiter.charge)
+    graph.batch = batch.handler(graph)
+    # Deauthorize callbacks are delivered by a worker that runs for as long as the server does.
+    worker = callbacks.worker_for(auth)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
+    app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.auth = auth
     app.state.graph = graph
     app.state.web = web
     app.state.metrics = metrics
-    for extension in (batch, ratelimit, callbacks):
-        extension.install(app)
+    app.state.ratelimit = limiter
+    app.state.callbacks = worker
     return app
 
 

@@ -13,8 +13,6 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -188,21 +186,3 @@ def worker_for(auth: Authority) -> Worker:
         worker = _workers[auth] = Worker(auth)
         auth.on("app_removed", worker.on_app_removed)
     return worker
-
-
-def install(app: Any) -> None:
-    """Listen to app removals and run the worker for as long as the server runs."""
-    worker = worker_for(app.state.auth)
-    app.state.callbacks = worker
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(starlette_app: Any) -> AsyncIterator[Any]:
-        worker.start()
-        try:
-            async with previous(starlette_app) as state:
-                yield state
-        finally:
-            worker.stop()
-
-    app.router.lifespan_context = lifespan

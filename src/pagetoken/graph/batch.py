@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -114,12 +115,11 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
     return answers
 
 
-def install(app: Any) -> None:
-    """Answer ``POST /`` with `batch` on the app's Graph endpoint."""
-    endpoint: GraphEndpoint = app.state.graph
+def handler(endpoint: GraphEndpoint) -> Callable[[Call, Request], Awaitable[list[dict[str, Any]]]]:
+    """What answers ``POST /`` with `batch` on `endpoint`."""
 
     async def handle(call: Call, _request: Request) -> list[dict[str, Any]]:
         items = parse(call.params.get("batch"))
         return await run_in_threadpool(run_all, endpoint, call, items)
 
-    endpoint.batch = handle
+    return handle

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,7 @@ class GraphEndpoint:
         self.public_url = public_url
         self.before: list[Callable[[Call], None]] = []  # run once the token and Page are known; may raise
         self.after: list[Hook] = []    # headers for every answer, errors included
+        self.done: list[Callable[[Call, float, float], None]] = []  # (call, wall, CPU seconds) once answered
         self.batch: Callable[[Call, Request], Any] | None = None
 
     async def handle(self, request: Request) -> Response:
@@ -83,7 +85,14 @@ class GraphEndpoint:
             return error_response(errors.UnknownError())
 
     def run(self, call: Call, raw_token: str | None) -> Any:
-        return dispatch(call, raw_token, self.before)
+        """Dispatch one call (in a worker thread), then tell `done` how long it took."""
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return dispatch(call, raw_token, self.before)
+        finally:
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            for hook in self.done:
+                hook(call, wall, cpu)
 
     def _after(self, call: Call) -> dict[str, str]:
         return after_headers(self, call)

@@ -17,16 +17,13 @@ import json
 import math
 import os
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from pagetoken.core import errors
 
 from .call import Call
-from .http import GraphEndpoint
 
 APP, USER, PAGE = "app", "user", "page"
 ZERO = {"call_count": 0, "total_time": 0, "total_cputime": 0}
@@ -161,22 +158,3 @@ class RateLimiter:
             page_usage = self.usage(PAGE, sorted(call.usage.page_ids)[0])
             out["X-Page-Usage"] = json.dumps(page_usage, separators=(",", ":"))
         return out
-
-
-def install(app: Any) -> None:
-    """Count every Graph call and add the usage headers to every Graph answer."""
-    endpoint: GraphEndpoint = app.state.graph
-    limiter = RateLimiter(endpoint.auth.now)
-    app.state.ratelimit = limiter
-    endpoint.before.append(limiter.admit)
-    endpoint.after.append(limiter.headers)
-    untimed = endpoint.run
-
-    def timed(call: Call, raw_token: str | None) -> Any:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        try:
-            return untimed(call, raw_token)
-        finally:
-            limiter.charge(call, time.perf_counter() - wall, time.thread_time() - cpu)
-
-    endpoint.run = timed  # type: ignore[method-assign]
