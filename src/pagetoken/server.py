@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pagetoken.authority import callbacks
+from pagetoken.authority import callbacks, impressions
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors, redact
 from pagetoken.core.clock import Clock
@@ -114,13 +114,17 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
     graph.batch = batch.handler(graph)
     # Deauthorize callbacks are delivered by a worker that runs for as long as the server does.
     worker = callbacks.worker_for(auth)
+    # Impressions are counted in memory and written about once a second, never on the read itself.
+    reads = impressions.log_for(auth)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         worker.start()
+        reads.start()
         try:
             yield
         finally:
+            reads.stop()
             worker.stop()
 
     app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)

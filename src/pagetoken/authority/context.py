@@ -99,4 +99,5 @@ class Authority:
                 log.exception("listener for %s failed", event)
 
     def close(self) -> None:
+        self.emit("closing")  # what is kept in memory (impressions) is written out first
         self.store.close()

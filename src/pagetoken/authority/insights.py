@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, distinct, func, insert, select
 from pagetoken.core import errors
 from pagetoken.store.tables import page_events, page_fans
 
+from . import impressions
 from .context import Authority
 
 DAY = 86400
@@ -82,18 +83,6 @@ def record(conn: Connection, page_id: str, kind: str, at: float, object_id: str 
            actor_id: str | None = None) -> None:
     conn.execute(insert(page_events).values(page_id=page_id, kind=kind, object_id=object_id, actor_id=actor_id,
                                             at=at))
-
-
-def record_many(auth: Authority, page_id: str, kind: str, object_ids: Sequence[str | None],
-                actor_id: str | None) -> None:
-    """One event per object (impressions of a feed read), in one short write."""
-    if not object_ids:
-        return
-    now = auth.now()
-    with auth.store.write() as conn:
-        conn.execute(insert(page_events), [
-            {"page_id": page_id, "kind": kind, "object_id": oid, "actor_id": actor_id, "at": now}
-            for oid in object_ids])
 
 
 def follow(auth: Authority, page_id: str, user_id: str) -> bool:
@@ -201,6 +190,7 @@ def compute(auth: Authority, scope_id: str, metrics: Sequence[Metric], periods: 
     for period in periods:
         if period not in PERIODS:
             raise errors.BadParameter(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    impressions.log_for(auth).flush()  # this process's reads count at once
     out = []
     with auth.store.reading(conn) as c:
         for metric in metrics:

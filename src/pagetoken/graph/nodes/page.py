@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pagetoken.authority import insights, issue, oauth, pages
+from pagetoken.authority import impressions, insights, issue, oauth, pages
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
@@ -58,7 +58,7 @@ def read_page(call: Call) -> dict[str, Any]:
     if "access_token" in wanted:
         obj["access_token"] = page_token_field(call, page.id)
     if wanted != ["access_token"]:
-        insights.record_many(call.auth, page.id, insights.VIEW, [page.id], render.viewer(call))
+        impressions.record(call.auth, page.id, insights.VIEW, [page.id], render.viewer(call))
     return narrow(obj, call.selection, NODE.default_fields)
 
 

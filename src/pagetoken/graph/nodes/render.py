@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pagetoken.authority import access, insights
+from pagetoken.authority import access, impressions, insights
 from pagetoken.core.kinds import TokenKind
 
 from ..call import Call
@@ -36,7 +36,7 @@ def viewer(call: Call) -> str | None:
 
 def record_impressions(call: Call, page_id: str, object_ids: list[str]) -> None:
     """Each post shown is an impression of the Page's content."""
-    insights.record_many(call.auth, page_id, insights.IMPRESSION, object_ids, viewer(call))
+    impressions.record(call.auth, page_id, insights.IMPRESSION, object_ids, viewer(call))
 
 
 def may(call: Call, permission: str, page_id: str) -> bool:

@@ -1,0 +1,110 @@
+"""Impressions and Page views, counted in memory and written in batches: a read never writes.
+
+Reading the Page or its posts records who saw what, for Insights. Writing a row per read would put
+a write transaction (and, on SQLite, the database's one writer lock) on every read; instead each
+process keeps the events in memory and a flusher writes them in one batch about once a second.
+At most that second of events is lost if the process dies; a clean stop (the server's lifespan,
+`Authority.close`) writes everything. Insights flush this process's pending events before they
+count, so an answer includes every read this process has seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+
+from pagetoken.store.tables import page_events
+
+from .context import Authority
+
+log = logging.getLogger("pagetoken.impressions")
+
+FLUSH_SECONDS = 1.0
+
+
+class ImpressionLog:
+    """The events of one authority waiting to be written, and the thread that writes them."""
+
+    def __init__(self, auth: Authority, interval: float = FLUSH_SECONDS) -> None:
+        self.auth = auth
+        self.interval = interval
+        self._rows: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, page_id: str, kind: str, object_ids: Sequence[str | None], actor_id: str | None) -> None:
+        now = self.auth.now()
+        rows = [{"page_id": page_id, "kind": kind, "object_id": oid, "actor_id": actor_id, "at": now}
+                for oid in object_ids]
+        with self._lock:
+            self._rows.extend(rows)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._rows)
+
+    def flush(self) -> int:
+        """Write what is pending in one transaction; returns how many events. On a failure the events
+        go back to the front of the queue for the next flush."""
+        with self._flushing:
+            with self._lock:
+                rows, self._rows = self._rows, []
+            if not rows:
+                return 0
+            try:
+                with self.auth.store.write() as conn:
+                    conn.execute(insert(page_events), rows)
+            except Exception:
+                with self._lock:
+                    self._rows[:0] = rows
+                raise
+            return len(rows)
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="pagetoken-impressions", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the flusher and write everything still pending."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:
+                log.exception("writing %d impressions failed; they are kept for the next try", self.pending())
+
+
+_logs: weakref.WeakKeyDictionary[Authority, ImpressionLog] = weakref.WeakKeyDictionary()
+_logs_lock = threading.Lock()
+
+
+def log_for(auth: Authority) -> ImpressionLog:
+    """The one impression log of an authority (written out when the authority closes)."""
+    with _logs_lock:
+        found = _logs.get(auth)
+        if found is None:
+            found = _logs[auth] = ImpressionLog(auth)
+            auth.on("closing", found.stop)
+    return found
+
+
+def record(auth: Authority, page_id: str, kind: str, object_ids: Sequence[str | None], actor_id: str | None) -> None:
+    """One event per object (the impressions of a feed read, a Page view), kept for the next flush."""
+    if object_ids:
+        log_for(auth).add(page_id, kind, object_ids, actor_id)
