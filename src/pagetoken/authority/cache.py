@@ -1,8 +1,10 @@
-"""A small time-bounded cache for the hot path (validated tokens, app settings).
+"""A small cache for the hot path (validated tokens, app settings), emptied by changes, not by time.
 
-Entries live at most `ttl` seconds of monotonic time, and every process clears its own cache at once
-on any event that may revoke something. Other server processes therefore see a revocation within
-`ttl` (one second by default: SPEC §4's bound), and the process that revoked sees it immediately.
+Every read first compares the store's change counter (`store.changes`: shared by every process on a
+SQLite file, told by LISTEN/NOTIFY between PostgreSQL nodes) with the value the cache was filled
+under, and empties the cache when they differ; so a revocation made anywhere is refused everywhere
+as soon as the counter moves. Entries also expire after `ttl` seconds of monotonic time: only a
+backstop for a lost signal (PAGETOKEN_CACHE_SECONDS, default 30; 0 turns the cache off).
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-DEFAULT_TTL = 1.0
+DEFAULT_TTL = 30.0
+MAX_TTL = 300.0
 
 
 def ttl_from_env() -> float:
@@ -24,23 +28,35 @@ def ttl_from_env() -> float:
     if not raw:
         return DEFAULT_TTL
     value = float(raw)
-    if not 0 <= value <= 1:
-        raise ValueError("PAGETOKEN_CACHE_SECONDS must be between 0 (off) and 1")
+    if not 0 <= value <= MAX_TTL:
+        raise ValueError(f"PAGETOKEN_CACHE_SECONDS must be between 0 (off) and {MAX_TTL:.0f}")
     return value
 
 
 class TTLCache(Generic[K, V]):
-    def __init__(self, ttl: float = DEFAULT_TTL, max_size: int = 50_000) -> None:
+    def __init__(self, ttl: float = DEFAULT_TTL, max_size: int = 50_000,
+                 changes: Callable[[], int] | None = None) -> None:
         self.ttl = ttl
         self.max_size = max_size
         self._data: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = 0
+        self._changes = changes or (lambda: 0)
+        self._seen = self._changes()
+
+    def _follow_changes(self) -> None:
+        """Empty the cache if the shared change counter moved since it was filled (under the lock)."""
+        now = self._changes()
+        if now != self._seen:
+            self._seen = now
+            self._generation += 1
+            self._data.clear()
 
     def get(self, key: K) -> V | None:
         if self.ttl <= 0:
             return None
         with self._lock:
+            self._follow_changes()
             hit = self._data.get(key)
             if hit is None:
                 return None
@@ -51,14 +67,17 @@ class TTLCache(Generic[K, V]):
 
     def generation(self) -> int:
         """Read before loading a value; `put` it with this number so a clear in between wins."""
-        return self._generation
+        with self._lock:
+            self._follow_changes()
+            return self._generation
 
     def put(self, key: K, value: V, generation: int) -> None:
         if self.ttl <= 0:
             return
         with self._lock:
+            self._follow_changes()
             if generation != self._generation:
-                return  # something was revoked while the value was being read
+                return  # something changed while the value was being read
             self._data[key] = (time.monotonic(), value)
             self._data.move_to_end(key)
             while len(self._data) > self.max_size:

@@ -55,11 +55,12 @@ class Authority:
         self._listeners: dict[str, list[Listener]] = {}
         self._hash_key = self._load_hash_key()
         ttl = ttl_from_env()
-        self.token_cache: TTLCache[str, Any] = TTLCache(ttl)
-        self.app_cache: TTLCache[tuple[str, str], Any] = TTLCache(ttl)
+        changes = store.changes
+        self.token_cache: TTLCache[str, Any] = TTLCache(ttl, changes=changes.current)
+        self.app_cache: TTLCache[tuple[str, str], Any] = TTLCache(ttl, changes=changes.current)
         for event in INVALIDATING_EVENTS:
-            self.on(event, self.token_cache.clear)
-            self.on(event, self.app_cache.clear)
+            # Announced after the change committed: every process and node empties its caches.
+            self.on(event, lambda **_event: changes.bump())
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None) -> Authority:

@@ -9,22 +9,24 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, bindparam, insert, select
 
 from . import db
+from .changes import ChangeCounter, LocalCounter, counter_for
 from .tables import nodes
 
 _AFTER_COMMIT = "pagetoken.after_commit"
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, changes: ChangeCounter | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.changes: ChangeCounter = changes or LocalCounter()
 
     @classmethod
     def open(cls, url: str, migrate: bool = True) -> Store:
         engine = db.create(url)
         if migrate:
             db.migrate(engine)
-        return cls(engine)
+        return cls(engine, counter_for(engine, db.normalise_url(url)))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -64,6 +66,7 @@ class Store:
         pending.append(action)
 
     def close(self) -> None:
+        self.changes.close()
         self.engine.dispose()
 
 

@@ -1,0 +1,82 @@
+"""Caches are emptied by changes, not by time: a revocation through one authority (another process,
+another node) is refused by another whose cache held the token as valid, long before any TTL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from pagetoken.authority import apps, grants, inspect, oauth, pages, revoke, roles, users
+from pagetoken.authority.cache import TTLCache
+from pagetoken.authority.context import Authority
+from pagetoken.core import errors
+from pagetoken.core.clock import ManualClock
+from pagetoken.core.keyring import KeyRing
+from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.store.store import Store
+
+
+def _refused_soon(check: Callable[[], object], within: float = 1.0) -> float:
+    """Seconds until `check` raises a token error; fails past `within` (SPEC §4's bound)."""
+    start = time.monotonic()
+    while True:
+        try:
+            check()
+        except errors.TokenError:
+            return time.monotonic() - start
+        assert time.monotonic() - start < within, "still accepted"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def two(db_url: str, clock: ManualClock, keyring: KeyRing, monkeypatch: pytest.MonkeyPatch
+        ) -> tuple[Authority, Authority]:
+    monkeypatch.setenv("PAGETOKEN_CACHE_SECONDS", "300")  # the backstop must play no part
+    a = Authority(Store.open(db_url), keyring, clock, Lifetimes())
+    b = Authority(Store.open(db_url), keyring, clock, Lifetimes())
+    yield a, b
+    a.close()
+    b.close()
+
+
+@pytest.fixture
+def keyring() -> KeyRing:
+    from pagetoken.core.keyring import new_key
+
+    return KeyRing([new_key()])
+
+
+@pytest.mark.parametrize("how", ["revoke", "password", "remove_app", "lose_role"])
+def test_a_change_through_one_is_refused_by_the_other(two: tuple[Authority, Authority], how: str) -> None:
+    a, b = two
+    user, _ = users.create(a, "Ana", None, "password123")
+    app, _ = apps.create(a, "App")
+    page = pages.create(a, "Shop", "Cafe", user.id)
+    helper, _ = users.create(a, "Bo", None, "password123")
+    roles.assign(a, page.id, helper.id, ["MANAGE"])
+    target = helper.id if how == "lose_role" else user.id
+    token = oauth.grant_and_token(a, app, target, ["pages_show_list"], [], None).access_token
+    if how == "lose_role":
+        from pagetoken.authority import issue
+
+        token = issue.page_tokens_for_user(a, inspect.resolve(a, token), [page.id])[page.id] or ""
+    inspect.resolve(b, token)
+    assert b.token_cache.get(b.hash(token)) is not None  # b holds it as valid
+    {"revoke": lambda: revoke.revoke_token(a, token),
+     "password": lambda: users.set_password(a, target, "another password"),
+     "remove_app": lambda: grants.remove_app(a, target, app.id),
+     "lose_role": lambda: roles.remove(a, page.id, helper.id)}[how]()
+    _refused_soon(lambda: inspect.resolve(b, token))
+
+
+def test_the_counter_empties_a_cache_filled_before_it_moved() -> None:
+    counter = [0]
+    cache: TTLCache[str, int] = TTLCache(300, changes=lambda: counter[0])
+    cache.put("k", 1, cache.generation())
+    assert cache.get("k") == 1
+    loading = cache.generation()
+    counter[0] += 1
+    cache.put("late", 2, loading)  # read before the change: not kept
+    assert cache.get("k") is None and cache.get("late") is None
