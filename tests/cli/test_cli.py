@@ -19,7 +19,7 @@ def run(data_dir: Path, *args: str, ok: bool = True) -> str:
     result = runner.invoke(app, ["--data-dir", str(data_dir), *args])
     if ok:
         assert result.exit_code == 0, (result.output, result.stderr if result.stderr_bytes else "")
-    return result.output
+    return result.stdout
 
 
 COMMANDS = [[], ["serve"], ["tokens", "purge"],
@@ -38,14 +38,14 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_the_whole_story_from_the_command_line(tmp_path: Path) -> None:
     d = tmp_path / "data"
     created = json.loads(run(d, "apps", "create", "--name", "Shop Bot", "--json"))
-    assert set(created) == {"id", "secret", "app_token"}
+    assert set(created) == {"id", "secret", "app_token", "owner"}
     key = d / "master.key"
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     user = json.loads(run(d, "users", "create", "--name", "Ana", "--email", "ana@example.com", "--json"))
     assert set(user) == {"id", "email", "password"}
     page = json.loads(run(d, "pages", "create", "--name", "Ana's", "--category", "Shop", "--owner", user["id"],
                           "--json"))
-    assert set(page) == {"id"}
+    assert set(page) == {"id", "name"}
     info = json.loads(run(d, "tokens", "inspect", created["app_token"], "--json"))
     assert info["type"] == "APP" and info["is_valid"] is True and info["app_id"] == created["id"]
     shown = json.loads(run(d, "apps", "show", created["id"], "--json"))
@@ -58,7 +58,7 @@ def test_the_whole_story_from_the_command_line(tmp_path: Path) -> None:
     leaked.write_text(f"INFO calling with token={created['app_token']}\nnothing here EAAxyz\n")
     scan = runner.invoke(app, ["--data-dir", str(d), "tokens", "scan", str(leaked), "--json"])
     assert scan.exit_code == 1
-    found = json.loads(scan.output)
+    found = json.loads(scan.stdout)
     assert [(f["line"], f["status"]) for f in found] == [(1, "live APP")]
     assert created["app_token"] not in scan.output
     run(d, "tokens", "revoke", created["app_token"])
@@ -91,6 +91,7 @@ def test_the_whole_story_from_the_command_line(tmp_path: Path) -> None:
     ["apps", "create", "--name", ""],
 ])
 def test_bad_arguments_give_one_line_and_non_zero_exit(tmp_path: Path, args: list[str]) -> None:
+    run(tmp_path / "d", "users", "list")
     result = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), *args])
     assert result.exit_code != 0
     err = result.stderr.strip()

@@ -88,7 +88,6 @@ def test_bad_arguments_are_one_line_errors(base_args: list[str], graph: FakeGrap
         [*base_args, "show", "nobody"],
         [*base_args, "list", "--bogus"],
         [*base_args, "watch", "--interval", "x"],
-        [*base_args, "export"],
         ["--vault", "mysql://x/y", "list"],
         [*base_args, "add", "me", "--token", new_token()],  # unknown to the server
         ["--vault", base_args[1], "add", "me", "--token", "x"],  # no app credentials

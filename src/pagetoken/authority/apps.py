@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.kinds import ObjectType, Origin, RevocationReason, TokenKind
@@ -13,7 +13,7 @@ from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import new_app_secret
 from pagetoken.store.db import dumps
 from pagetoken.store.store import add_node
-from pagetoken.store.tables import apps, tokens
+from pagetoken.store.tables import app_developers, apps, tokens, users
 
 from . import revoke
 from .context import Authority
@@ -79,9 +79,11 @@ def require(auth: Authority, app_id: str) -> App:
 
 
 def list_all(auth: Authority, owner_id: str | None = None) -> list[App]:
+    """Every app; with `owner_id`, the apps that user owns or develops."""
     query = select(apps).order_by(apps.c.created_at)
     if owner_id is not None:
-        query = query.where(apps.c.owner_id == owner_id)
+        developed = select(app_developers.c.app_id).where(app_developers.c.user_id == owner_id)
+        query = query.where(or_(apps.c.owner_id == owner_id, apps.c.id.in_(developed)))
     with auth.store.read() as conn:
         return [App.from_row(r) for r in conn.execute(query)]
 
@@ -163,3 +165,44 @@ def live_token_counts(auth: Authority, app_id: str) -> dict[str, int]:
         for kind, n in conn.execute(query).tuples():
             counts[str(kind)] = int(n)
     return counts
+
+
+def add_developer(auth: Authority, app_id: str, user_id: str) -> bool:
+    """Make `user_id` a developer of the app (False when they own or develop it already)."""
+    app = require(auth, app_id)
+    if app.owner_id == user_id:
+        return False
+    with auth.store.write() as conn:
+        if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
+            raise errors.ObjectMissing(user_id)
+        if conn.execute(select(app_developers.c.user_id).where(
+                (app_developers.c.app_id == app_id) & (app_developers.c.user_id == user_id))).first():
+            return False
+        if app.owner_id is None:  # an app nobody owned gets its first developer as owner
+            conn.execute(update(apps).where(apps.c.id == app_id).values(owner_id=user_id))
+        else:
+            conn.execute(insert(app_developers).values(app_id=app_id, user_id=user_id, added_at=auth.now()))
+    auth.emit("app_changed", app_id=app_id)
+    return True
+
+
+def developers(auth: Authority, app_id: str) -> list[dict[str, str]]:
+    """Who develops the app: its owner (role `administrator`) first, then its developers."""
+    app = require(auth, app_id)
+    with auth.store.read() as conn:
+        rows = conn.execute(select(users.c.id, users.c.name, app_developers.c.user_id.label("dev")).select_from(
+            users.outerjoin(app_developers, (app_developers.c.user_id == users.c.id)
+                            & (app_developers.c.app_id == app_id)))
+            .where(or_(users.c.id == app.owner_id, app_developers.c.app_id == app_id))
+            .order_by(app_developers.c.added_at)).all()
+    people = [{"id": r.id, "name": r.name, "role": "administrator" if r.id == app.owner_id else "developer"}
+              for r in rows]
+    return sorted(people, key=lambda p: p["role"] != "administrator")
+
+
+def is_developer(auth: Authority, app: App, user_id: str) -> bool:
+    if app.owner_id == user_id:
+        return True
+    with auth.store.read() as conn:
+        return conn.execute(select(app_developers.c.user_id).where(
+            (app_developers.c.app_id == app.id) & (app_developers.c.user_id == user_id))).first() is not None

@@ -58,3 +58,8 @@ def update_fields(auth: Authority, page_id: str, values: dict[str, str]) -> Page
     with auth.store.write() as conn:
         conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
     return require(auth, page_id)
+
+
+def list_all(auth: Authority) -> list[Page]:
+    with auth.store.read() as conn:
+        return [Page.from_row(r) for r in conn.execute(select(pages).order_by(pages.c.created_at))]

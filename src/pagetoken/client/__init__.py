@@ -5,7 +5,7 @@ Works against pagetoken or the real Graph API alike (only the base URL differs):
     from pagetoken.client import GraphClient, Rotator, Vault
 
     with GraphClient(app_id=APP_ID, app_secret=APP_SECRET, version="v25.0") as graph:
-        vault = Vault("sqlite:///tokens.db")          # key from PAGETOKEN_VAULT_KEY or ./pagetoken-vault.key
+        vault = Vault()          # pagetoken-data/vault.db; key from PAGETOKEN_VAULT_KEY or pagetoken-data/vault.key
         vault.put("me", token, graph.debug_token(token))
         Rotator(vault, graph).rotate_due()
 """

@@ -20,61 +20,39 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from typer.core import TyperCommand, TyperGroup
-
-try:  # typer >= 0.26 carries its own copy of click
-    from typer._click.core import Context
-    from typer._click.exceptions import UsageError
-except ImportError:  # pragma: no cover - older typer runs on click itself
-    from click import Context, UsageError  # type: ignore[assignment]
 
 from pagetoken.core.keyring import encode_key
 from pagetoken.core.keyring import new_key as make_key
 from pagetoken.core.redact import redact
 from pagetoken.core.tokens import fingerprint
 
-from .exceptions import ClientError, GraphError
+from ._cliutil import EXIT_CODES, MODE, PROBLEM, USAGE, Command, Group, dumps, duration, moment
+from ._cliutil import fail as _fail
+from .exceptions import ClientError, GraphError, TokenNotFound, VaultKeyError, VaultTampered
 from .graph import DEFAULT_BASE_URL, GraphClient
 from .keys import EnvKeys, default_source
 from .notify import Notifier
 from .records import REVOKED, USER, TokenRecord
 from .rotation import Outcome, Rotator
-from .vault import DEFAULT_URL, Vault
+from .vault import Vault
 
 __all__ = ["vault_app"]
 
-
-def _one_line(parse: Callable[[Context, list[str]], list[str]], ctx: Context, args: list[str]) -> list[str]:
-    """Bad arguments: one line on stderr and exit code 2, not Click's usage block."""
-    try:
-        return parse(ctx, args)
-    except UsageError as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            raise
-        typer.echo(f"error: {exc.format_message()}", err=True)
-        raise typer.Exit(2) from None
-
-
-class _Command(TyperCommand):
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        return _one_line(super().parse_args, ctx, args)
-
-
-class _Group(TyperGroup):
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        return _one_line(super().parse_args, ctx, args)
-
-
-vault_app = typer.Typer(cls=_Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                        help="The client-side vault: an app's tokens sealed at rest and rotated before expiry.")
+_Command = Command
+vault_app = typer.Typer(cls=Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                        help="The client-side vault: an app's tokens sealed at rest and rotated before expiry.\n\n"
+                             "Its files live in the data directory unless told otherwise: $PAGETOKEN_DATA_DIR or "
+                             "./pagetoken-data (vault.db, and vault.key unless $PAGETOKEN_VAULT_KEY is set).\n\n"
+                             + EXIT_CODES)
 out = Console()
 err = Console(stderr=True)
-JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table (errors too, on stderr).")
+FAILED = ("failed", "needs_reauth", "expired", "revoked")
 
 
 @dataclass
 class Settings:
-    vault: str = DEFAULT_URL
+    vault: str | None = None
     graph_url: str = DEFAULT_BASE_URL
     graph_version: str | None = None
     app_id: str | None = None
@@ -91,8 +69,9 @@ SETTINGS = Settings()
 
 @vault_app.callback()
 def vault_options(
-    vault: str = typer.Option(DEFAULT_URL, "--vault", envvar="PAGETOKEN_VAULT",
-                              help="sqlite:///PATH or postgresql://… holding the vault."),
+    vault: str | None = typer.Option(None, "--vault", envvar="PAGETOKEN_VAULT",
+                                     help="sqlite:///PATH or postgresql://… holding the vault (default: "
+                                          "sqlite:///DATA_DIR/vault.db)."),
     graph_url: str = typer.Option(DEFAULT_BASE_URL, "--graph-url", envvar="PAGETOKEN_GRAPH_URL",
                                   help="The Graph API: pagetoken's URL, or the real one."),
     graph_version: str | None = typer.Option(None, "--graph-version", envvar="PAGETOKEN_GRAPH_VERSION",
@@ -102,7 +81,7 @@ def vault_options(
                                           help="The app's secret (for debug_token, exchanges and proofs)."),
     key_file: str | None = typer.Option(None, "--key-file", envvar="PAGETOKEN_VAULT_KEY_FILE",
                                         help="The vault's 0600 key file (else $PAGETOKEN_VAULT_KEY, else "
-                                             "./pagetoken-vault.key)."),
+                                             "DATA_DIR/vault.key)."),
     os_keyring: bool = typer.Option(False, "--os-keyring", help="Keep the vault's key in the OS keyring."),
     webhook_url: str | None = typer.Option(None, "--webhook-url", envvar="PAGETOKEN_WEBHOOK_URL",
                                            help="POST a signed JSON report here when a token needs the user."),
@@ -118,19 +97,30 @@ def vault_options(
                         webhook_secret, margin)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {redact(message.splitlines()[0] if message else 'failed')}", err=True)
-    raise typer.Exit(code)
+def fail(message: str, code: int = PROBLEM, hint: str | None = None) -> NoReturn:
+    _fail(message, code, hint)
 
 
 @contextmanager
 def _errors() -> Iterator[None]:
+    """Exceptions as plain errors: what was wrong (exit 2) or what failed (exit 1), and what to do."""
     try:
         yield
-    except (ClientError, ValueError) as exc:
-        fail(str(exc))
+    except TokenNotFound as exc:
+        fail(str(exc), USAGE, "see `pagetoken vault list`")
+    except VaultKeyError as exc:
+        fail(str(exc), USAGE, "give the vault's key: --key-file PATH, $PAGETOKEN_VAULT_KEY or --os-keyring")
+    except VaultTampered as exc:
+        fail(str(exc), PROBLEM, "restore the vault from a backup, or remove that row and add the token again")
+    except GraphError as exc:
+        fail(str(exc), PROBLEM, f"check --graph-url ({SETTINGS.graph_url}), the app's ID and secret, and the "
+                                "token (`pagetoken vault list`)")
+    except ClientError as exc:
+        fail(str(exc), PROBLEM, "")
+    except ValueError as exc:
+        fail(str(exc), USAGE)
     except OSError as exc:
-        fail(f"{type(exc).__name__}: {exc}")
+        fail(f"{type(exc).__name__}: {exc}", PROBLEM, "check the vault's path and permissions")
 
 
 @contextmanager
@@ -142,7 +132,8 @@ def opened() -> Iterator[Vault]:
         except ClientError:
             raise
         except Exception as exc:
-            fail(f"cannot open the vault: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            fail(f"cannot open the vault: {type(exc).__name__}: {str(exc).splitlines()[0]}", USAGE,
+                 "check --vault / $PAGETOKEN_VAULT")
         try:
             yield vault
         finally:
@@ -152,7 +143,8 @@ def opened() -> Iterator[Vault]:
 @contextmanager
 def graph() -> Iterator[GraphClient]:
     if not (SETTINGS.app_id and SETTINGS.app_secret):
-        fail("this command needs the app: --app-id and --app-secret (or PAGETOKEN_APP_ID / PAGETOKEN_APP_SECRET)")
+        fail("this command needs the app's ID and secret", USAGE,
+             "give --app-id and --app-secret, or set PAGETOKEN_APP_ID and PAGETOKEN_APP_SECRET")
     with GraphClient(SETTINGS.graph_url, SETTINGS.graph_version, app_id=SETTINGS.app_id,
                      app_secret=SETTINGS.app_secret) as client:
         yield client
@@ -165,28 +157,20 @@ def _rotator(vault: Vault, client: GraphClient) -> Rotator:
     return Rotator(vault, client, notifier=notifier)
 
 
-def _expires_in(seconds: float | None) -> str:
-    if seconds is None:
-        return "never"
-    if seconds <= 0:
-        return "expired"
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    return f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m {rest % 60}s"
-
-
 def _table(records: list[TokenRecord], now: float) -> Table:
-    table = Table("name", "kind", "Page", "scopes", "expires in", "status")
+    table = Table()
+    for column in ("name", "kind", "Page", "scopes", "expires in", "status"):
+        table.add_column(column, overflow="fold")
     style = {"active": "green", "needs_reauth": "bold red", "error": "yellow", "expired": "red", "revoked": "dim"}
     for r in records:
-        table.add_row(r.name, r.kind, r.page_id or "", ", ".join(r.scopes), _expires_in(r.expires_in(now)),
+        table.add_row(r.name, r.kind, r.page_id or "", ", ".join(r.scopes), duration(r.expires_in(now)),
                       f"[{style.get(r.status, '')}]{r.status}[/]")
     return table
 
 
 def _emit(data: Any, as_json: bool, table: Callable[[], Table]) -> None:
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=str))
+        typer.echo(dumps(data))
     else:
         out.print(table())
 
@@ -205,18 +189,19 @@ def add(name: str = typer.Argument(..., help="The name to keep the token under."
         as_json: bool = JsonOpt) -> None:
     """Store a token with its metadata from debug_token."""
     if (token is None) == (exchange_from is None):
-        fail("give exactly one of --token and --exchange-from", 2)
+        fail("give exactly one of --token and --exchange-from", USAGE, "see `pagetoken vault add --help`")
     with opened() as vault, graph() as client, _errors():
         value = _read_token(token or exchange_from or "")
         if exchange_from is not None:
             value = client.exchange_long_lived(value).access_token
         info = client.debug_token(value)
         if not info.is_valid:
-            fail(f"the token is not valid: {info.error or 'debug_token says so'}")
+            fail(f"the token is not valid: {info.error or 'debug_token says so'}", PROBLEM,
+                 "get a fresh one, e.g. from the Graph API Explorer")
         stored = [vault.put(name, value, info)]
         if pages:
             if stored[0].kind != USER:
-                fail("--pages needs a user token")
+                fail("--pages needs a user token", USAGE, "leave out --pages for Page and app tokens")
             for page in client.page_tokens(value):
                 stored.append(vault.put(f"{name}:{page.page_id}", page.access_token,
                                         client.debug_token(page.access_token), parent=name))
@@ -235,6 +220,17 @@ def list_(kind: str | None = typer.Option(None, "--kind", help="Only USER, PAGE 
     _emit([r.as_dict(now) for r in records], as_json, lambda: _table(records, now))
 
 
+def _human(key: str, value: Any, now: float) -> str:
+    """A field of a record as people read it: times and durations, not epochs and raw floats."""
+    if value is None:
+        return "never" if key.endswith("expires_at") else ""
+    if key.endswith("_at") and isinstance(value, int | float):
+        return moment(value, now)
+    if key == "expires_in" and isinstance(value, int | float):
+        return duration(value)
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
 @vault_app.command("show", cls=_Command)
 def show(name: str = typer.Argument(..., help="The token's name."),
          reveal: bool = typer.Option(False, "--reveal", help="Print the token itself too."),
@@ -243,15 +239,18 @@ def show(name: str = typer.Argument(..., help="The token's name."),
     with opened() as vault, _errors():
         record = vault.get(name)
         token = vault.token(name)
-        data = record.as_dict(vault.now())
+        now = vault.now()
+        data = record.as_dict(now)
         data["fingerprint"] = fingerprint(token)
         if reveal:
             data["token"] = token
 
     def table() -> Table:
-        t = Table("field", "value")
+        t = Table()
+        t.add_column("field")
+        t.add_column("value", overflow="fold")
         for key, value in data.items():
-            t.add_row(key, ", ".join(value) if isinstance(value, list) else "" if value is None else str(value))
+            t.add_row(key, _human(key, value, now))
         return t
 
     _emit(data, as_json, table)
@@ -293,6 +292,11 @@ def _outcome_table(rows: list[dict[str, Any]]) -> Table:
     return t
 
 
+def _problems(results: list[Outcome]) -> list[str]:
+    """Every row, Page tokens re-derived from a user token included, that failed or needs the user."""
+    return [r["name"] for r in _outcome_rows(results) if r["action"] in FAILED]
+
+
 @vault_app.command("rotate", cls=_Command)
 def rotate(due: bool = typer.Option(True, "--due/--all", help="Rotate only due tokens (default), or all."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be rotated."),
@@ -300,7 +304,8 @@ def rotate(due: bool = typer.Option(True, "--due/--all", help="Rotate only due t
            as_json: bool = JsonOpt) -> None:
     """Exchange due tokens for fresh ones, store them, revoke the old ones, re-derive Page tokens.
 
-    Exits 1 when a token failed or needs the user again (see `vault list`)."""
+    Exits 1 when any token, a re-derived Page token included, failed or needs the user again (see
+    `vault list`); 0 when all went well or nothing was due."""
     with opened() as vault, _errors():
         if dry_run:
             with GraphClient(SETTINGS.graph_url) as offline:
@@ -309,15 +314,21 @@ def rotate(due: bool = typer.Option(True, "--due/--all", help="Rotate only due t
             pool = rotator.due() if due else [r for r in vault.list()
                                               if r.kind != "APP" and r.status in ("active", "error")]
             chosen = [r for r in pool if not names or r.name in names]
+            if not chosen and not as_json:
+                out.print("nothing due" if due else "nothing to rotate")
+                return
             _emit([r.as_dict(now) for r in chosen], as_json, lambda: _table(chosen, now))
             return
         with graph() as client:
             results = _run_rotation(_rotator(vault, client), names or None, force=not due, stop=None,
                                     quiet=as_json or not err.is_terminal)
     rows = _outcome_rows(results)
-    _emit(rows, as_json, lambda: _outcome_table(rows))
-    if any(o.action in ("failed", "needs_reauth", "expired", "revoked") for o in results):
-        raise typer.Exit(1)
+    if not rows and not as_json:
+        out.print("nothing due")
+    else:
+        _emit(rows, as_json, lambda: _outcome_table(rows))
+    if _problems(results):
+        raise typer.Exit(PROBLEM)
 
 
 @vault_app.command("revoke", cls=_Command)
@@ -342,15 +353,19 @@ def revoke(name: str = typer.Argument(..., help="The token's name."),
 
 @vault_app.command("watch", cls=_Command)
 def watch(interval: float = typer.Option(3600.0, "--interval", min=0.1, help="Seconds between rotation passes."),
-          once: bool = typer.Option(False, "--once", help="Run one pass and exit."),
+          once: bool = typer.Option(False, "--once", help="Run one pass, print what it did, and exit."),
           as_json: bool = JsonOpt) -> None:
-    """Rotate due tokens on a schedule until SIGTERM or SIGINT (the token in hand is finished first)."""
+    """Rotate due tokens on a schedule until SIGTERM or SIGINT (the token in hand is finished first).
+
+    Each pass prints what it did (under --json a JSON line per token; with --once one JSON list).
+    With --once, exits 1 when a token failed or needs the user again; otherwise 0 when stopped."""
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    problems: list[str] = []
     try:
         with opened() as vault, graph() as client, _errors():
             rotator = _rotator(vault, client)
@@ -360,17 +375,26 @@ def watch(interval: float = typer.Option(3600.0, "--interval", min=0.1, help="Se
                 except ClientError as exc:
                     err.print(f"rotation pass failed: {redact(str(exc))}")
                     results = []
-                for row in _outcome_rows(results):
-                    if as_json:
-                        typer.echo(json.dumps(row))
-                    else:
+                rows = _outcome_rows(results)
+                problems = _problems(results)
+                if once and as_json:
+                    typer.echo(dumps(rows))
+                elif as_json:
+                    for row in rows:
+                        typer.echo(json.dumps(row, ensure_ascii=False))
+                else:
+                    for row in rows:
                         out.print(f"{row['name']}: {row['action']} {row['detail']}".rstrip())
+                    if not rows:
+                        out.print("nothing due" + ("" if once else f"; next pass in {duration(interval)}"))
                 if once:
                     break
                 stop.wait(interval)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if once and problems:
+        raise typer.Exit(PROBLEM)
 
 
 @vault_app.command("rekey", cls=_Command)
@@ -387,22 +411,25 @@ def rekey(keep_old: bool = typer.Option(False, "--keep-old", help="Leave the old
 
 
 @vault_app.command("keygen", cls=_Command)
-def keygen() -> None:
+def keygen(as_json: bool = JsonOpt) -> None:
     """Print a fresh vault key (base64url), for PAGETOKEN_VAULT_KEY."""
-    typer.echo(encode_key(make_key()))
+    key = encode_key(make_key())
+    typer.echo(dumps({"key": key}) if as_json else key)
 
 
 @vault_app.command("export", cls=_Command)
-def export(redacted: bool = typer.Option(False, "--redacted", help="Export metadata only (required)."),
-           kind: str | None = typer.Option(None, "--kind", help="Only USER, PAGE or APP tokens.")) -> None:
-    """Print every row as JSON, tokens left out (tokens never leave the vault in the clear)."""
-    if not redacted:
-        fail("only --redacted exports exist: back up the vault file itself, it is sealed", 2)
+def export(kind: str | None = typer.Option(None, "--kind", help="Only USER, PAGE or APP tokens."),
+           _redacted: bool = typer.Option(True, "--redacted", hidden=True,
+                                          help="Accepted for older scripts: every export is redacted.")) -> None:
+    """Print every row as JSON, tokens left out (tokens never leave the vault in the clear; back up the
+    vault file itself, it is sealed)."""
+    MODE.json = True
     with opened() as vault, _errors():
         now = vault.now()
         rows = [r.as_dict(now) for r in vault.list(kind)]
-    typer.echo(json.dumps({"exported_at": int(now), "tokens": rows}, indent=2, default=str))
+    typer.echo(dumps({"exported_at": int(now), "tokens": rows}))
 
 
 if __name__ == "__main__":
+    MODE.root = "pagetoken vault"
     vault_app()

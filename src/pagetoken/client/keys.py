@@ -19,7 +19,8 @@ from pagetoken.core.keyring import KeyError_, KeyRing, decode_key, encode_key, n
 
 from .exceptions import VaultKeyError
 
-__all__ = ["KeySource", "StaticKeys", "EnvKeys", "FileKeys", "OSKeyringKeys", "ENV_VAR", "default_source"]
+__all__ = ["KeySource", "StaticKeys", "EnvKeys", "FileKeys", "OSKeyringKeys", "ENV_VAR", "default_source",
+           "default_dir"]
 
 ENV_VAR = "PAGETOKEN_VAULT_KEY"
 KEYRING_SERVICE = "pagetoken-vault"
@@ -208,10 +209,17 @@ class OSKeyringKeys:
         return f"OS keyring ({self.service}/{self.username})"
 
 
+def default_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the vault keeps its files unless told otherwise: the data directory, ``$PAGETOKEN_DATA_DIR``
+    or ``./pagetoken-data`` (ignored by git, never loose in a checkout)."""
+    env = environ if environ is not None else os.environ
+    return Path(env.get("PAGETOKEN_DATA_DIR") or "pagetoken-data")
+
+
 def default_source(key_file: str | os.PathLike[str] | None = None, os_keyring: bool = False,
                    environ: Mapping[str, str] | None = None) -> KeySource:
     """The key source to use: the key file when one is named, else the OS keyring when asked, else
-    ``PAGETOKEN_VAULT_KEY`` when set, else the key file ``./pagetoken-vault.key``."""
+    ``PAGETOKEN_VAULT_KEY`` when set, else the key file ``vault.key`` in `default_dir`."""
     env = environ if environ is not None else os.environ
     if key_file:
         return FileKeys(key_file)
@@ -219,4 +227,4 @@ def default_source(key_file: str | os.PathLike[str] | None = None, os_keyring: b
         return OSKeyringKeys()
     if env.get(ENV_VAR, "").strip():
         return EnvKeys(env)
-    return FileKeys("pagetoken-vault.key")
+    return FileKeys(default_dir(env) / "vault.key")

@@ -29,20 +29,27 @@ from pagetoken.core.redact import redact
 
 from ._log import get_logger
 from .exceptions import LeaseLost, TokenNotFound, VaultKeyError, VaultTampered
-from .keys import KeySource, StaticKeys, default_source
+from .keys import KeySource, StaticKeys, default_dir, default_source
 from .models import TokenInfo
 from .records import ACTIVE, KINDS, TokenRecord, meta_table, metadata, tokens_table
 
-__all__ = ["Vault", "DEFAULT_URL", "connect"]
+__all__ = ["Vault", "DEFAULT_URL", "default_url", "connect"]
 
 log = get_logger(__name__)
-DEFAULT_URL = "sqlite:///./pagetoken-vault.db"
+DEFAULT_URL = "sqlite:///pagetoken-data/vault.db"  # as `default_url` says it when $PAGETOKEN_DATA_DIR is unset
 _CANARY = b"pagetoken-vault-canary"
 _CANARY_AAD = b"vault-meta:canary"
 
 
 def _aad(name: str) -> bytes:
     return f"vault:{name}".encode()
+
+
+def default_url() -> str:
+    """``sqlite:///DATA_DIR/vault.db`` beside the vault's key, the folder made 0700 when missing."""
+    folder = default_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return f"sqlite:///{folder / 'vault.db'}"
 
 
 def connect(url: str) -> Engine:
@@ -80,9 +87,9 @@ def _as_source(keys: KeySource | KeyRing | Sequence[bytes] | bytes | None) -> Ke
 class Vault:
     """Tokens sealed at rest, with their metadata and rotation bookkeeping."""
 
-    def __init__(self, url: str = DEFAULT_URL, keys: KeySource | KeyRing | Sequence[bytes] | bytes | None = None,
+    def __init__(self, url: str | None = None, keys: KeySource | KeyRing | Sequence[bytes] | bytes | None = None,
                  clock: Clock | None = None) -> None:
-        self.url = url
+        self.url = url = url or default_url()
         self.engine = connect(url)
         metadata.create_all(self.engine)
         self.source = _as_source(keys)
@@ -91,7 +98,7 @@ class Vault:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, url: str = DEFAULT_URL, keys: KeySource | KeyRing | Sequence[bytes] | bytes | None = None,
+    def open(cls, url: str | None = None, keys: KeySource | KeyRing | Sequence[bytes] | bytes | None = None,
              clock: Clock | None = None) -> Vault:
         return cls(url, keys, clock)
 

@@ -53,6 +53,16 @@ apps = Table(
     Column("secret_reset_at", Float, nullable=True),
 )
 
+# People who develop an app besides its owner (the App Dashboard shows the app to each of them).
+app_developers = Table(
+    "app_developers",
+    metadata,
+    Column("app_id", String(32), ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", Float, nullable=False),
+    Index("ix_app_developers_user", "user_id"),
+)
+
 users = Table(
     "users",
     metadata,

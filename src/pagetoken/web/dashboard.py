@@ -50,6 +50,7 @@ class Dashboard:
         cards: list[dict[str, Any]] = []
         for app in reversed(apps.list_all(self.auth, owner_id=user.id)):
             cards.append({"app": app, "counts": apps.live_token_counts(self.auth, app.id),
+                          "developers": apps.developers(self.auth, app.id),
                           "created": when(app.created_at), "reset": when(app.secret_reset_at, ""),
                           "secret": (revealed or {}).get(app.id, ""), "focus": app.id == focus})
         return self.web.render(request, "apps.html", status=status, title="App Dashboard", nav="apps", user=user,
@@ -58,7 +59,7 @@ class Dashboard:
     def _owned(self, request: Request, user: User) -> App | None:
         app_id = str(request.path_params["app_id"])
         app = apps.get(self.auth, app_id) if app_id.isdigit() else None
-        return app if app is not None and app.owner_id == user.id else None
+        return app if app is not None and apps.is_developer(self.auth, app, user.id) else None
 
     def _missing(self, request: Request, user: User) -> Response:
         if wants_json(request):

@@ -1,0 +1,3 @@
+from pagetoken.cli import main
+
+main()

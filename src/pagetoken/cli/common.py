@@ -1,0 +1,112 @@
+"""What the server-side commands share: the data directory, the authority, output and plain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pagetoken.authority import apps, pages, users
+from pagetoken.authority.context import Authority, Settings
+from pagetoken.authority.records import App, Page, User
+from pagetoken.client._cliutil import PROBLEM, USAGE, Command, dumps
+from pagetoken.client._cliutil import fail as _fail
+from pagetoken.core import errors
+from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.store.keyfile import MasterKeyError
+
+out = Console()
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table (errors too, on stderr).")
+DEFAULT_DATA_DIR = Path("pagetoken-data")
+
+
+class State:
+    data_dir: Path = DEFAULT_DATA_DIR
+    db: str | None = None
+
+
+STATE = State()
+
+
+def command(group: typer.Typer, name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`group.command(name)` with one-line (or JSON) errors for bad arguments."""
+    return group.command(name, cls=Command)
+
+
+def fail(message: str, code: int = USAGE, hint: str | None = None) -> NoReturn:
+    _fail(message, code, hint)
+
+
+def _plain(exc: errors.GraphError) -> str:
+    """A Graph error's message without its `(#100) ` prefix."""
+    message = exc.message
+    if message.startswith("(#") and ") " in message:
+        message = message.split(") ", 1)[1]
+    return message
+
+
+@contextmanager
+def authority() -> Iterator[Authority]:
+    existed = STATE.data_dir.exists()
+    try:
+        auth = Authority.open(Settings(STATE.data_dir, STATE.db, Lifetimes.from_env()))
+    except MasterKeyError as exc:
+        fail(str(exc), USAGE, "")
+    except ValueError as exc:
+        fail(str(exc), USAGE, "give --db sqlite:///PATH or postgresql://…")
+    except Exception as exc:  # cannot reach the database, etc.
+        fail(f"cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", USAGE,
+             "check --db / PAGETOKEN_DB and that the database is running")
+    if not existed and STATE.data_dir.exists():
+        typer.echo(f"note: created a new, empty data directory {STATE.data_dir.resolve()} (another one with "
+                   "--data-dir DIR or PAGETOKEN_DATA_DIR)", err=True)
+    try:
+        yield auth
+    except errors.GraphError as exc:
+        fail(_plain(exc), USAGE if exc.code == errors.CODE_PARAM else PROBLEM)
+    finally:
+        auth.close()
+
+
+def need_user(auth: Authority, user_id: str) -> User:
+    user = users.get(auth, user_id)
+    if user is None:
+        fail(f"no user {user_id}", USAGE, "see `pagetoken users list`")
+    return user
+
+
+def need_app(auth: Authority, app_id: str) -> App:
+    app = apps.get(auth, app_id)
+    if app is None:
+        fail(f"no app {app_id}", USAGE, "see `pagetoken apps list`")
+    return app
+
+
+def need_page(auth: Authority, page_id: str) -> Page:
+    page = pages.get(auth, page_id)
+    if page is None:
+        fail(f"no Page {page_id}", USAGE, "see `pagetoken pages list`")
+    return page
+
+
+def emit(data: Any, as_json: bool, table: Callable[[], Table] | None = None) -> None:
+    if as_json or table is None:
+        typer.echo(dumps(data))
+    else:
+        out.print(table())
+
+
+def table(columns: list[str], rows: list[list[Any]]) -> Callable[[], Table]:
+    def build() -> Table:
+        t = Table()
+        for c in columns:
+            t.add_column(c, overflow="fold")
+        for row in rows:
+            t.add_row(*[str(c) if c is not None else "" for c in row])
+        return t
+    return build

@@ -1,0 +1,91 @@
+"""`pagetoken serve`: the Graph API, the web tools and /metrics on one port."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import socket
+import subprocess
+
+import typer
+
+from .common import STATE, authority, fail
+
+
+def port_holder(port: int) -> str | None:
+    """Which process listens on `port` (``python3 (pid 4242)``), when `ss` can tell."""
+    ss = shutil.which("ss")
+    if ss is None:
+        return None
+    try:
+        found = subprocess.run([ss, "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r'\("([^"]+)",pid=(\d+)', found)
+    return f"{match.group(1)} (pid {match.group(2)})" if match else None
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail before anything is printed when the address cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                fail(f"cannot listen on {host}:{port}: {exc.strerror}", 1, "pick another --host or --port")
+            holder = port_holder(port)
+            fail(f"port {port} on {host} is taken{' by ' + holder if holder else ''}", 1,
+                 "stop that process, or pick another port: --port N (make serve PORT=N)")
+
+
+def _demo_banner(base: str, demo_password: str | None, app_id: str, secret: str, user_id: str, email: str,
+                 page_id: str) -> str:
+    password = (f"password {demo_password}" if demo_password else
+                f"password changed since (set one: pagetoken users set-password {user_id} --password …)")
+    return (f"pagetoken demo on {base}\n"
+            f"  app:    id {app_id}   secret {secret}\n"
+            f"  user:   id {user_id}  email {email}  {password}\n"
+            f"  page:   id {page_id}\n"
+            f"  Explorer: {base}/explorer   App Dashboard: {base}/apps\n"
+            f"For the README walkthrough, paste into another shell:\n"
+            f"  export PT={base} APP_ID={app_id} APP_SECRET={secret} PAGE_ID={page_id} USER_ID={user_id}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8787, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Server processes (PostgreSQL recommended above 1)."),
+    demo: bool = typer.Option(False, "--demo", help="Seed a demo app, user and Page, and print them."),
+    public_url: str | None = typer.Option(None, "--public-url", envvar="PAGETOKEN_PUBLIC_URL",
+                                          help="Base of every URL the server hands out."),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
+) -> None:
+    """Run the Graph API, the web tools and /metrics on one port.
+
+    Exits 1 when the port is taken (saying which process holds it), 2 on a bad option or database."""
+    import uvicorn
+
+    from pagetoken.server import configure_logging
+
+    check_port(host, port)
+    configure_logging(log_level.upper())
+    base = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    with authority() as auth:
+        if demo:
+            from pagetoken.demo import seed
+
+            d, secret = seed(auth, STATE.data_dir, base)
+            typer.echo(_demo_banner(base, d.password, d.app_id, secret, d.user_id, d.email, d.page_id))
+    os.environ["PAGETOKEN_DATA_DIR"] = str(STATE.data_dir)
+    if STATE.db:
+        os.environ["PAGETOKEN_DB"] = STATE.db
+    if public_url:
+        os.environ["PAGETOKEN_PUBLIC_URL"] = public_url
+    os.environ["PAGETOKEN_LOG_LEVEL"] = log_level.upper()
+    os.environ["PAGETOKEN_WORKERS"] = str(workers)  # each process enforces its share of the rate limits
+    uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level.lower(), proxy_headers=True)
