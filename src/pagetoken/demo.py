@@ -1,4 +1,7 @@
-"""The demo seed of `make serve`: an app, a user with a password, and a Page, ready for the walkthrough."""
+"""The demo seed of `make serve`: an app, a user with a password, and a Page, ready for the walkthrough.
+
+The password is kept only to be printed again; it is checked against the user each time, so after
+`pagetoken users set-password` the banner says it changed instead of printing a stale one."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ class Demo:
     user_id: str
     page_id: str
     email: str
-    password: str
+    password: str | None  # None once it no longer logs in (someone set another one)
 
 
 def seed(auth: Authority, data_dir: Path, base_url: str) -> tuple[Demo, str]:
@@ -33,6 +36,9 @@ def seed(auth: Authority, data_dir: Path, base_url: str) -> tuple[Demo, str]:
         if apps.get(auth, demo.app_id) and users.get(auth, demo.user_id) and pages.get(auth, demo.page_id):
             secret = apps.secret(auth, demo.app_id)
             assert secret is not None
+            if demo.password and users.authenticate(auth, demo.email, demo.password) is None:
+                demo.password = None
+                _write(path, demo)
             return demo, secret
     existing = users.by_email(auth, EMAIL)
     if existing is not None:
@@ -46,7 +52,11 @@ def seed(auth: Authority, data_dir: Path, base_url: str) -> tuple[Demo, str]:
         consent(auth, conn, user.id, app.id, list(CATALOG))
     demo = Demo(app.id, user.id, page.id, EMAIL, password)
     data_dir.mkdir(parents=True, exist_ok=True)
+    _write(path, demo)
+    return demo, secret
+
+
+def _write(path: Path, demo: Demo) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(asdict(demo), fh, indent=2)
-    return demo, secret

@@ -8,19 +8,18 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pagetoken.authority import apps, pages, users
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.authority.records import App, Page, User
-from pagetoken.client._cliutil import PROBLEM, USAGE, Command, dumps
+from pagetoken.client._cliutil import PROBLEM, USAGE, Command, console, dumps
 from pagetoken.client._cliutil import fail as _fail
 from pagetoken.core import errors
 from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.store.keyfile import MasterKeyError
 
-out = Console()
+out = console()
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table (errors too, on stderr).")
 DEFAULT_DATA_DIR = Path("pagetoken-data")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 import typer
+from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
 try:  # typer >= 0.26 carries its own copy of click
@@ -25,7 +26,7 @@ except ImportError:  # pragma: no cover - older typer runs on click itself
 
 from pagetoken.core.redact import redact
 
-__all__ = ["Command", "Group", "fail", "dumps", "duration", "moment", "EXIT_CODES", "PROBLEM", "USAGE"]
+__all__ = ["Command", "Group", "fail", "dumps", "duration", "moment", "console", "EXIT_CODES", "PROBLEM", "USAGE"]
 
 PROBLEM = 1
 USAGE = 2
@@ -40,6 +41,12 @@ class _Mode:
 
 
 MODE = _Mode()
+
+
+def console() -> Console:
+    """Standard output for tables: the terminal's width, or wide enough that piped rows stay whole."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=200)
 
 
 def dumps(data: Any) -> str:

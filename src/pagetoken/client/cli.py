@@ -26,7 +26,7 @@ from pagetoken.core.keyring import new_key as make_key
 from pagetoken.core.redact import redact
 from pagetoken.core.tokens import fingerprint
 
-from ._cliutil import EXIT_CODES, MODE, PROBLEM, USAGE, Command, Group, dumps, duration, moment
+from ._cliutil import EXIT_CODES, MODE, PROBLEM, USAGE, Command, Group, console, dumps, duration, moment
 from ._cliutil import fail as _fail
 from .exceptions import ClientError, GraphError, TokenNotFound, VaultKeyError, VaultTampered
 from .graph import DEFAULT_BASE_URL, GraphClient
@@ -44,7 +44,7 @@ vault_app = typer.Typer(cls=Group, no_args_is_help=True, add_completion=False, p
                              "Its files live in the data directory unless told otherwise: $PAGETOKEN_DATA_DIR or "
                              "./pagetoken-data (vault.db, and vault.key unless $PAGETOKEN_VAULT_KEY is set).\n\n"
                              + EXIT_CODES)
-out = Console()
+out = console()
 err = Console(stderr=True)
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table (errors too, on stderr).")
 FAILED = ("failed", "needs_reauth", "expired", "revoked")
@@ -158,13 +158,21 @@ def _rotator(vault: Vault, client: GraphClient) -> Rotator:
 
 
 def _table(records: list[TokenRecord], now: float) -> Table:
+    """One row a token; a scope a line, never cut short; IDs never folded."""
     table = Table()
-    for column in ("name", "kind", "Page", "scopes", "expires in", "status"):
-        table.add_column(column, overflow="fold")
+    table.add_column("name", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    show_page = any(r.page_id and r.page_id not in r.name for r in records)
+    if show_page:
+        table.add_column("Page", no_wrap=True)
+    table.add_column("scopes", no_wrap=True)
+    table.add_column("expires in", no_wrap=True)
+    table.add_column("status", no_wrap=True)
     style = {"active": "green", "needs_reauth": "bold red", "error": "yellow", "expired": "red", "revoked": "dim"}
     for r in records:
-        table.add_row(r.name, r.kind, r.page_id or "", ", ".join(r.scopes), duration(r.expires_in(now)),
-                      f"[{style.get(r.status, '')}]{r.status}[/]")
+        cells = [r.name, r.kind, *([r.page_id or ""] if show_page else []), "\n".join(r.scopes),
+                 duration(r.expires_in(now)), f"[{style.get(r.status, '')}]{r.status}[/]"]
+        table.add_row(*cells)
     return table
 
 
