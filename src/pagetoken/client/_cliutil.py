@@ -56,7 +56,7 @@ def dumps(data: Any) -> str:
 
 def fail(message: str, code: int = USAGE, hint: str | None = None) -> NoReturn:
     """Say what went wrong and what to do (one line, or JSON under --json) and exit with `code`."""
-    message = redact(message.splitlines()[0] if message.strip() else "failed")
+    message = redact(message.splitlines()[0] if message.strip() else "failed").rstrip(".")
     hint = hint if hint is not None else f"see `{MODE.command} --help`"
     if MODE.json:
         typer.echo(json.dumps({"error": {"message": message, "hint": hint, "exit_code": code}},
@@ -95,7 +95,12 @@ def _flags_take_no_value(params: list[Any]) -> list[Any]:
 
 
 class Command(TyperCommand):
-    """Bad arguments: one line (or JSON) on stderr and exit code 2, not Click's usage block."""
+    """Bad arguments: one line (or JSON) on stderr and exit code 2, not Click's usage block. The help
+    ends with the exit codes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.epilog = self.epilog or EXIT_CODES
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         return _parse(super().parse_args, ctx, args)

@@ -195,7 +195,9 @@ def add(name: str = typer.Argument(..., help="The name to keep the token under."
                                                       "one and store that ('-' reads stdin)."),
         pages: bool = typer.Option(False, "--pages", help="Also derive and store a Page token for each Page."),
         as_json: bool = JsonOpt) -> None:
-    """Store a token with its metadata from debug_token."""
+    """Store a token with its metadata from debug_token.
+
+    Exits 1 when the server refuses the token or the exchange, 2 when asked wrong."""
     if (token is None) == (exchange_from is None):
         fail("give exactly one of --token and --exchange-from", USAGE, "see `pagetoken vault add --help`")
     with opened() as vault, graph() as client, _errors():
