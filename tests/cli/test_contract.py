@@ -221,6 +221,10 @@ def test_a_new_data_directory_is_announced_once(tmp_path: Path) -> None:
     assert f"created a new, empty data directory {tmp_path / 'fresh'}" in first.stderr
     again = runner.invoke(app, ["--data-dir", str(tmp_path / "fresh"), "users", "list"])
     assert "created" not in again.stderr
+    env = {"PAGETOKEN_DATA_DIR": str(tmp_path / "fresh"), "PAGETOKEN_VAULT": None, "PAGETOKEN_VAULT_KEY": None}
+    vault = runner.invoke(app, ["vault", "list"], env=env)
+    assert vault.exit_code == 0 and f"created a new, empty vault {tmp_path / 'fresh' / 'vault.db'}" in vault.stderr
+    assert "created" not in runner.invoke(app, ["vault", "list"], env=env).stderr
 
 
 def test_non_ascii_stays_as_it_is(scene: Scene) -> None:

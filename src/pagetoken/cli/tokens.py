@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import typer
 
 from pagetoken.authority import inspect, retention, revoke
-from pagetoken.client._cliutil import Group, dumps, moment
+from pagetoken.client._cliutil import Group, moment
 from pagetoken.core import errors
 from pagetoken.core.tokens import find_tokens, fingerprint
 
@@ -28,7 +29,7 @@ def _field(key: str, value: Any, now: float) -> str:
         return moment(value, now)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ", ".join(value)
-    return value if isinstance(value, str) else dumps(value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @command(tokens_app, "inspect")

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -20,7 +21,7 @@ from .keys import default_source
 from .notify import Notifier
 from .records import TokenRecord
 from .rotation import Rotator
-from .vault import Vault
+from .vault import Vault, default_url
 
 __all__ = ["vault_app", "SETTINGS"]
 
@@ -113,13 +114,19 @@ def plain_errors() -> Iterator[None]:
 def opened() -> Iterator[Vault]:
     with plain_errors():
         source = default_source(SETTINGS.key_file, SETTINGS.os_keyring)
+        url = SETTINGS.vault or default_url()
+        file = Path(url.split(":///", 1)[1]) if url.startswith("sqlite:///") else None
+        existed = SETTINGS.vault is not None or file is None or file.exists()  # only the default is news
         try:
-            vault = Vault(SETTINGS.vault, source)
+            vault = Vault(url, source)
         except ClientError:
             raise
         except Exception as exc:
             fail(f"cannot open the vault: {type(exc).__name__}: {str(exc).splitlines()[0]}", USAGE,
                  "check --vault / $PAGETOKEN_VAULT")
+        if not existed:
+            typer.echo(f"note: created a new, empty vault {file and file.resolve()} (another one with --vault URL, "
+                       "or $PAGETOKEN_DATA_DIR)", err=True)
         try:
             yield vault
         finally:

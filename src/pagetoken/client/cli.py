@@ -111,7 +111,9 @@ vault_app.command("rotate", cls=Command)(rotate)
 def revoke(name: str = typer.Argument(..., help="The token's name."),
            forget: bool = typer.Option(False, "--forget", help="Also delete it from the vault."),
            as_json: bool = JsonOpt) -> None:
-    """Revoke a token on the server (DELETE /oauth/access_token) and mark it revoked."""
+    """Revoke a token on the server (DELETE /oauth/access_token) and mark it revoked.
+
+    Exits 1 when the server refuses (a token it already treats as dead counts as revoked)."""
     with opened() as vault, graph() as client, plain_errors():
         token = vault.token(name)
         try:
@@ -133,7 +135,9 @@ vault_app.command("watch", cls=Command)(watch)
 @vault_app.command("rekey", cls=Command)
 def rekey(keep_old: bool = typer.Option(False, "--keep-old", help="Leave the old key in the key source."),
           as_json: bool = JsonOpt) -> None:
-    """Re-seal every token with a new key, without downtime."""
+    """Re-seal every token with a new key, without downtime.
+
+    Exits 1 when a row does not open (altered, or sealed under a key no longer given)."""
     with opened() as vault, plain_errors():
         if isinstance(vault.source, EnvKeys) and len(vault.source.load()) < 2:
             fail("with PAGETOKEN_VAULT_KEY, put a new key first (`vault keygen`), keep the old one after a "
