@@ -33,6 +33,8 @@ def test_rotate_exits_1_when_a_rederived_page_token_needs_the_user(live_server: 
     added = runner.invoke(app, [*vault, "add", "shop", "--token", short, "--pages", "--json"])
     assert added.exit_code == 0, added.output
     page_id = json.loads(added.stdout)[1]["page_id"]
+    other = json.loads(live_server.cli("users", "create", "--name", "Other Manager", "--json").stdout)["id"]
+    live_server.cli("pages", "set-tasks", page_id, other, "--tasks", "MANAGE")  # a Page keeps one manager
     live_server.cli("pages", "set-tasks", page_id, uid, "--tasks", "")  # the user loses every task on the Page
     rotated = runner.invoke(app, [*vault, "rotate", "--all", "--json"])
     actions = {r["name"]: r["action"] for r in json.loads(rotated.stdout)}
