@@ -194,6 +194,18 @@ def test_findings_print_json_and_exit_1(scene: Scene) -> None:
     assert watched.exit_code == 1 and json.loads(watched.stdout)[0]["action"] == "needs_reauth"
 
 
+@pytest.mark.parametrize("args", [["bogus"], ["apps", "bogus"], ["vault", "bogus", "--json"]])
+def test_an_unknown_command_is_one_line(scene: Scene, args: list[str]) -> None:
+    result = scene.run(args)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    if "--json" in args:
+        assert json.loads(line)["error"]["message"] == "No such command 'bogus'"
+    else:
+        assert line == f"error: No such command 'bogus'; see `pagetoken {' '.join(args[:-1])} --help`".replace(
+            "pagetoken  --help", "pagetoken --help")
+
+
 def test_errors_speak_plainly(scene: Scene) -> None:
     result = scene.run(["pages", "create", "--name", "P", "--category", "C", "--owner", "123"])
     assert result.stderr.strip() == "error: no user 123; see `pagetoken users list`"

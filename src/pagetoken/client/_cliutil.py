@@ -113,6 +113,12 @@ class Group(TyperGroup):
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         return _parse(super().parse_args, ctx, args)
 
+    def resolve_command(self, ctx: Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:  # no such command
+            fail(exc.format_message(), USAGE, f"see `{_command_path(ctx)} --help`")
+
     def get_params(self, ctx: Context) -> list[Any]:
         return _flags_take_no_value(super().get_params(ctx))
 
