@@ -237,6 +237,8 @@ def test_a_new_data_directory_is_announced_once(tmp_path: Path) -> None:
     vault = runner.invoke(app, ["vault", "list"], env=env)
     assert vault.exit_code == 0 and f"created a new, empty vault {tmp_path / 'fresh' / 'vault.db'}" in vault.stderr
     assert "created" not in runner.invoke(app, ["vault", "list"], env=env).stderr
+    other = runner.invoke(app, ["--data-dir", str(tmp_path / "other"), "vault", "list"], env=env)
+    assert f"created a new, empty vault {tmp_path / 'other' / 'vault.db'}" in other.stderr  # --data-dir counts
 
 
 def test_non_ascii_stays_as_it_is(scene: Scene) -> None:

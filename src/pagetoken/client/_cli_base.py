@@ -28,7 +28,8 @@ __all__ = ["vault_app", "SETTINGS"]
 
 vault_app = typer.Typer(cls=Group, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                         help="The client-side vault: an app's tokens sealed at rest and rotated before expiry.\n\n"
-                             "Its files live in the data directory unless told otherwise: $PAGETOKEN_DATA_DIR or "
+                             "Its files live in the data directory unless told otherwise: pagetoken --data-dir, "
+                             "$PAGETOKEN_DATA_DIR or "
                              "./pagetoken-data (vault.db, and vault.key unless $PAGETOKEN_VAULT_KEY is set).\n\n"
                              + EXIT_CODES)
 out = console()
@@ -49,6 +50,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     margin: float | None = None
+    data_dir: Path | None = None  # `pagetoken --data-dir`, when the vault runs under the main command
 
 
 SETTINGS = Settings()
@@ -56,6 +58,7 @@ SETTINGS = Settings()
 
 @vault_app.callback()
 def vault_options(
+    ctx: typer.Context,
     vault: str | None = typer.Option(None, "--vault", envvar="PAGETOKEN_VAULT",
                                      help="sqlite:///PATH or postgresql://… holding the vault (default: "
                                           "sqlite:///DATA_DIR/vault.db)."),
@@ -79,8 +82,9 @@ def vault_options(
                                              "or 12% of a shorter lifetime)."),
 ) -> None:
     """Options shared by every vault command."""
+    data_dir = ctx.find_root().params.get("data_dir")
     fresh = Settings(vault, graph_url, graph_version, app_id, app_secret, key_file, os_keyring, webhook_url,
-                     webhook_secret, margin)
+                     webhook_secret, margin, Path(data_dir) if data_dir else None)
     SETTINGS.__dict__.update(fresh.__dict__)  # one object, so the command modules see the options
 
 
@@ -113,8 +117,8 @@ def plain_errors() -> Iterator[None]:
 @contextmanager
 def opened() -> Iterator[Vault]:
     with plain_errors():
-        source = default_source(SETTINGS.key_file, SETTINGS.os_keyring)
-        url = SETTINGS.vault or default_url()
+        source = default_source(SETTINGS.key_file, SETTINGS.os_keyring, folder=SETTINGS.data_dir)
+        url = SETTINGS.vault or default_url(SETTINGS.data_dir)
         file = Path(url.split(":///", 1)[1]) if url.startswith("sqlite:///") else None
         existed = SETTINGS.vault is not None or file is None or file.exists()  # only the default is news
         try:

@@ -217,9 +217,9 @@ def default_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def default_source(key_file: str | os.PathLike[str] | None = None, os_keyring: bool = False,
-                   environ: Mapping[str, str] | None = None) -> KeySource:
+                   environ: Mapping[str, str] | None = None, folder: Path | None = None) -> KeySource:
     """The key source to use: the key file when one is named, else the OS keyring when asked, else
-    ``PAGETOKEN_VAULT_KEY`` when set, else the key file ``vault.key`` in `default_dir`."""
+    ``PAGETOKEN_VAULT_KEY`` when set, else the key file ``vault.key`` in `folder` (`default_dir`)."""
     env = environ if environ is not None else os.environ
     if key_file:
         return FileKeys(key_file)
@@ -227,4 +227,4 @@ def default_source(key_file: str | os.PathLike[str] | None = None, os_keyring: b
         return OSKeyringKeys()
     if env.get(ENV_VAR, "").strip():
         return EnvKeys(env)
-    return FileKeys(default_dir(env) / "vault.key")
+    return FileKeys((folder or default_dir(env)) / "vault.key")

@@ -17,6 +17,7 @@ import builtins
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, insert, select, update
@@ -45,9 +46,9 @@ def _aad(name: str) -> bytes:
     return f"vault:{name}".encode()
 
 
-def default_url() -> str:
+def default_url(folder: Path | None = None) -> str:
     """``sqlite:///DATA_DIR/vault.db`` beside the vault's key, the folder made 0700 when missing."""
-    folder = default_dir()
+    folder = folder or default_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return f"sqlite:///{folder / 'vault.db'}"
 
