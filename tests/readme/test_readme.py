@@ -11,8 +11,10 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import need
 from tests.support.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +87,7 @@ def banner_export(server_dir: Path, port: int) -> tuple[subprocess.Popen[str], s
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.strip().startswith("export PT="):
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # the access log must not block it
             wait_until_up(f"http://127.0.0.1:{port}", timeout=60)
             return proc, line.strip()
     raise AssertionError("`serve --demo` printed no export line")
@@ -95,6 +99,8 @@ def clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Step], dict[str, str], Path]]:
+    for tool in ("bash", "curl", "openssl", "python3"):
+        need(shutil.which(tool) is not None, f"the README's walkthrough runs {tool}")
     shell_blocks, python = blocks(README.read_text())
     cwd = tmp_path_factory.mktemp("reader")
     (cwd / ".venv").symlink_to(sys.prefix)  # the README runs .venv/bin/… of the checkout
