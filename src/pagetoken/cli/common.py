@@ -55,7 +55,9 @@ def authority() -> Iterator[Authority]:
     try:
         auth = Authority.open(Settings(STATE.data_dir, STATE.db, Lifetimes.from_env()))
     except MasterKeyError as exc:
-        fail(str(exc), USAGE, "")
+        says_what_to_do = "run `" in str(exc)
+        fail(str(exc), USAGE, "" if says_what_to_do else
+             "fix the master key: the data directory's master.key (0600) or $PAGETOKEN_MASTER_KEY")
     except ValueError as exc:
         fail(str(exc), USAGE, "give --db sqlite:///PATH or postgresql://…")
     except Exception as exc:  # cannot reach the database, etc.

@@ -107,7 +107,7 @@ def plain_errors() -> Iterator[None]:
         fail(str(exc), PROBLEM, f"check --graph-url ({SETTINGS.graph_url}), the app's ID and secret, and the "
                                 "token (`pagetoken vault list`)")
     except ClientError as exc:
-        fail(str(exc), PROBLEM, "")
+        fail(str(exc), PROBLEM, "run the command again; `pagetoken vault list` shows each token's status")
     except ValueError as exc:
         fail(str(exc), USAGE)
     except OSError as exc:
