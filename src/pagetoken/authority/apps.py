@@ -58,17 +58,12 @@ _GET = select(apps).where(apps.c.id == bindparam("app_id"))
 
 
 def get(auth: Authority, app_id: str, conn: Connection | None = None) -> App | None:
-    cached = auth.app_cache.get(("app", app_id))
-    if cached is not None:
-        return cast(App, cached)
-    generation = auth.app_cache.generation()
-    with auth.store.reading(conn) as c:
-        row = c.execute(_GET, {"app_id": app_id}).first()
-    if row is None:
-        return None
-    app = App.from_row(row)
-    auth.app_cache.put(("app", app_id), app, generation)
-    return app
+    def load() -> App | None:
+        with auth.store.reading(conn) as c:
+            row = c.execute(_GET, {"app_id": app_id}).first()
+        return App.from_row(row) if row else None
+
+    return cast("App | None", auth.record_cache.get_or_load(("app", app_id), load))
 
 
 def require(auth: Authority, app_id: str) -> App:
@@ -92,17 +87,12 @@ _SECRET = select(apps.c.secret_sealed).where(apps.c.id == bindparam("app_id"))
 
 
 def secret(auth: Authority, app_id: str, conn: Connection | None = None) -> str | None:
-    cached = auth.app_cache.get(("secret", app_id))
-    if cached is not None:
-        return cast(str, cached)
-    generation = auth.app_cache.generation()
-    with auth.store.reading(conn) as c:
-        sealed = c.execute(_SECRET, {"app_id": app_id}).scalar()
-    if sealed is None:
-        return None
-    value = auth.keyring.open_text(sealed, _aad(app_id))
-    auth.app_cache.put(("secret", app_id), value, generation)
-    return value
+    def load() -> str | None:
+        with auth.store.reading(conn) as c:
+            sealed = c.execute(_SECRET, {"app_id": app_id}).scalar()
+        return auth.keyring.open_text(sealed, _aad(app_id)) if sealed is not None else None
+
+    return cast("str | None", auth.record_cache.get_or_load(("secret", app_id), load))
 
 
 def check_secret(auth: Authority, app_id: str | None, given: str | None) -> App:

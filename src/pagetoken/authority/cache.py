@@ -83,6 +83,18 @@ class TTLCache(Generic[K, V]):
             while len(self._data) > self.max_size:
                 self._data.popitem(last=False)
 
+    def get_or_load(self, key: K, load: Callable[[], V | None]) -> V | None:
+        """The cached value, or `load()` remembered (unless something changed while it loaded).
+        None (nothing there) is not remembered."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        generation = self.generation()
+        value = load()
+        if value is not None:
+            self.put(key, value, generation)
+        return value
+
     def clear(self, **_event: object) -> None:
         with self._lock:
             self._generation += 1

@@ -26,7 +26,8 @@ log = logging.getLogger("pagetoken.authority")
 
 _HASH_KEY = "token_hash_key"
 # Events after which no cached validation or app setting may be trusted.
-INVALIDATING_EVENTS = ("tokens_revoked", "roles_changed", "app_removed", "permissions_changed", "app_changed")
+INVALIDATING_EVENTS = ("tokens_revoked", "roles_changed", "app_removed", "permissions_changed", "app_changed",
+                       "page_changed")
 
 
 @dataclass
@@ -57,7 +58,8 @@ class Authority:
         ttl = ttl_from_env()
         changes = store.changes
         self.token_cache: TTLCache[str, Any] = TTLCache(ttl, changes=changes.current)
-        self.app_cache: TTLCache[tuple[str, str], Any] = TTLCache(ttl, changes=changes.current)
+        # Apps, their secrets, Pages and object types by ID: what most calls read.
+        self.record_cache: TTLCache[tuple[str, str], Any] = TTLCache(ttl, changes=changes.current)
         for event in INVALIDATING_EVENTS:
             # Announced after the change committed: every process and node empties its caches.
             self.on(event, lambda **_event: changes.bump())

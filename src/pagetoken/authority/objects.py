@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from sqlalchemy import Connection, select
 
@@ -13,9 +14,14 @@ from .context import Authority
 
 
 def type_of(auth: Authority, object_id: str, conn: Connection | None = None) -> str | None:
-    """The object's node type (`user`, `page`, `post`, …), or None when no such object exists."""
-    with auth.store.reading(conn) as c:
-        return node_type(c, object_id)
+    """The object's node type (`user`, `page`, `post`, …), or None when no such object exists.
+    An ID never changes type, so the answer is kept in memory (a deleted object's own lookup
+    then answers that it is gone)."""
+    def load() -> str | None:
+        with auth.store.reading(conn) as c:
+            return node_type(c, object_id)
+
+    return cast("str | None", auth.record_cache.get_or_load(("type", object_id), load))
 
 
 def names(auth: Authority, ids: Iterable[str], conn: Connection | None = None) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from typing import cast
+
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.kinds import ObjectType
@@ -35,10 +37,17 @@ def create(auth: Authority, name: str, category: str, owner_id: str) -> Page:
     return page
 
 
+_GET = select(pages).where(pages.c.id == bindparam("page_id"))
+
+
 def get(auth: Authority, page_id: str, conn: Connection | None = None) -> Page | None:
-    with auth.store.reading(conn) as c:
-        row = c.execute(select(pages).where(pages.c.id == page_id)).first()
-    return Page.from_row(row) if row else None
+    """The Page, from memory while nothing changed (`page_changed` and the rest empty the cache)."""
+    def load() -> Page | None:
+        with auth.store.reading(conn) as c:
+            row = c.execute(_GET, {"page_id": page_id}).first()
+        return Page.from_row(row) if row else None
+
+    return cast("Page | None", auth.record_cache.get_or_load(("page", page_id), load))
 
 
 def require(auth: Authority, page_id: str) -> Page:
@@ -57,6 +66,7 @@ def update_fields(auth: Authority, page_id: str, values: dict[str, str]) -> Page
             raise errors.BadParameter(f"{key} is longer than 5000 characters")
     with auth.store.write() as conn:
         conn.execute(update(pages).where(pages.c.id == page_id).values(**values))
+        auth.store.after_commit(conn, lambda: auth.emit("page_changed", page_id=page_id))
     return require(auth, page_id)
 
 
