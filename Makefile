@@ -20,6 +20,7 @@ $(DEV_STAMP): $(STAMP)
 	touch $(DEV_STAMP)
 
 serve: $(STAMP)
+	$(BIN)/pagetoken db upgrade --json >/dev/null
 	$(BIN)/pagetoken serve --demo --port $(PORT)
 
 test: $(DEV_STAMP)

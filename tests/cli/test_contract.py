@@ -124,6 +124,8 @@ CASES: dict[str, tuple[Any, Any, int]] = {
     "tokens revoke": (lambda s: [_app_token(s)], lambda s: ["EAAnope"], 2),
     "tokens purge": (lambda s: ["--dry-run"], lambda s: ["--older-than", "-1"], 2),
     "tokens scan": (lambda s: [str(s.clean_file)], lambda s: [str(s.leaky_file)], 1),
+    "db status": (lambda s: [], lambda s: ["--bogus"], 2),
+    "db upgrade": (lambda s: [], lambda s: ["--bogus"], 2),
     "vault add": (lambda s: ["more", "--token", s.graph.user_token()], lambda s: ["x", "--token", new_token()], 1),
     "vault list": (lambda s: [], lambda s: ["--bogus"], 2),
     "vault show": (lambda s: ["me"], lambda s: ["nobody"], 2),

@@ -65,9 +65,11 @@ class Authority:
             self.on(event, lambda **_event: changes.bump())
 
     @classmethod
-    def open(cls, settings: Settings, clock: Clock | None = None) -> Authority:
+    def open(cls, settings: Settings, clock: Clock | None = None, upgrade: bool = False) -> Authority:
+        """The authority over the settings' database. An empty database gets the schema; one whose
+        schema is behind is refused unless `upgrade` (what `pagetoken db upgrade` does)."""
         ring = keyfile.load(settings.data_dir)
-        return cls(Store.open(settings.url), ring, clock, settings.lifetimes)
+        return cls(Store.open(settings.url, upgrade=upgrade), ring, clock, settings.lifetimes)
 
     def now(self) -> float:
         return self.clock.now()

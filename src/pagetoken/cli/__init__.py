@@ -12,6 +12,7 @@ from pagetoken.client.cli import vault_app
 
 from .apps import apps_app
 from .common import DEFAULT_DATA_DIR, STATE
+from .db import db_app
 from .people import pages_app, users_app
 from .serve import serve
 from .tokens import tokens_app
@@ -27,6 +28,7 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(users_app, name="users")
 app.add_typer(pages_app, name="pages")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(db_app, name="db")
 app.command(cls=Command)(serve)
 
 

@@ -17,6 +17,7 @@ from pagetoken.client._cliutil import PROBLEM, USAGE, Command, console, dumps
 from pagetoken.client._cliutil import fail as _fail
 from pagetoken.core import errors
 from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.store.db import SchemaBehind
 from pagetoken.store.keyfile import MasterKeyError
 
 out = console()
@@ -50,10 +51,13 @@ def _plain(exc: errors.GraphError) -> str:
 
 
 @contextmanager
-def authority() -> Iterator[Authority]:
+def authority(upgrade: bool = False) -> Iterator[Authority]:
+    """The authority over the chosen data; a database whose schema is behind is refused unless `upgrade`."""
     existed = STATE.data_dir.exists()
     try:
-        auth = Authority.open(Settings(STATE.data_dir, STATE.db, Lifetimes.from_env()))
+        auth = Authority.open(Settings(STATE.data_dir, STATE.db, Lifetimes.from_env()), upgrade=upgrade)
+    except SchemaBehind as exc:
+        fail(str(exc), PROBLEM)
     except MasterKeyError as exc:
         says_what_to_do = "run `" in str(exc)
         fail(str(exc), USAGE, "" if says_what_to_do else

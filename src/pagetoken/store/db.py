@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -82,6 +82,33 @@ def migrate(engine: Engine) -> None:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7464712)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is not the one this pagetoken needs (older, or from a newer pagetoken)."""
+
+
+def prepare(engine: Engine, upgrade: bool) -> None:
+    """Make the schema usable: with `upgrade`, bring it to the newest revision; without, create it in an
+    empty database but refuse one whose schema is behind (or ahead): `pagetoken db upgrade` moves it."""
+    if upgrade:
+        migrate(engine)
+        return
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None and not inspect(engine).get_table_names():
+        migrate(engine)  # a new, empty database
+        return
+    if current is not None and current not in _known_revisions():
+        raise SchemaBehind(f"the database's schema ({current}) comes from a newer pagetoken than this one "
+                           f"(newest known: {head}); run that version, or restore a backup")
+    raise SchemaBehind(f"the database's schema is at {current or 'no revision'}, this pagetoken needs {head}: "
+                       "run `pagetoken db upgrade` (after a backup) to bring it up to date")
+
+
+def _known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def current_revision(engine: Engine) -> str | None:

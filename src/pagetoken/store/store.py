@@ -22,10 +22,15 @@ class Store:
         self.changes: ChangeCounter = changes or LocalCounter()
 
     @classmethod
-    def open(cls, url: str, migrate: bool = True) -> Store:
+    def open(cls, url: str, upgrade: bool = True) -> Store:
+        """The store at `url`. With `upgrade` the schema is brought to the newest revision; without, an
+        empty database is created and one whose schema is behind is refused (`db.SchemaBehind`)."""
         engine = db.create(url)
-        if migrate:
-            db.migrate(engine)
+        try:
+            db.prepare(engine, upgrade)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine, counter_for(engine, db.normalise_url(url)))
 
     @contextmanager
