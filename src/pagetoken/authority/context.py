@@ -17,7 +17,7 @@ from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.core.tokens import token_hash
 from pagetoken.store import keyfile
 from pagetoken.store.db import default_url
-from pagetoken.store.store import Store
+from pagetoken.store.store import NeedsIO, Store, memory_only
 from pagetoken.store.tables import meta
 
 from .cache import TTLCache, ttl_from_env
@@ -70,6 +70,10 @@ class Authority:
         schema is behind is refused unless `upgrade` (what `pagetoken db upgrade` does)."""
         ring = keyfile.load(settings.data_dir)
         return cls(Store.open(settings.url, upgrade=upgrade), ring, clock, settings.lifetimes)
+
+    # Running a call on the event loop: no database access inside, or NeedsIO (then use a thread).
+    memory_only = staticmethod(memory_only)
+    NeedsIO = NeedsIO
 
     def now(self) -> float:
         return self.clock.now()

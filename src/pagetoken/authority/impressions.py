@@ -105,6 +105,7 @@ def log_for(auth: Authority) -> ImpressionLog:
 
 
 def record(auth: Authority, page_id: str, kind: str, object_ids: Sequence[str | None], actor_id: str | None) -> None:
-    """One event per object (the impressions of a feed read, a Page view), kept for the next flush."""
+    """One event per object (the impressions of a feed read, a Page view), kept for the next flush.
+    Handlers call it last, after every lookup: a call tried on the event loop first may be run again."""
     if object_ids:
         log_for(auth).add(page_id, kind, object_ids, actor_id)

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.kinds import ObjectType, RevocationReason
-from pagetoken.store.store import add_node
+from pagetoken.store.store import add_node, may_block
 from pagetoken.store.tables import nodes, tokens, users
 
 from . import revoke
@@ -43,6 +43,7 @@ def create(auth: Authority, name: str, email: str | None = None, password: str |
             raise errors.BadParameter(f"email {email!r} is not an email address")
     password = password if password is not None else secrets.token_urlsafe(12)
     _check_password(password)
+    may_block()  # argon2 takes a while: never on the event loop
     pw_hash = _hasher.hash(password)
     now = auth.now()
 

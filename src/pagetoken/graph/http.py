@@ -76,7 +76,7 @@ class GraphEndpoint:
             if path == "" and method == "POST" and "batch" in params and self.batch is not None:
                 body = await self.batch(call, request)
             else:
-                body = await run_in_threadpool(self.run, call, raw)
+                body = await self.answer(call, raw)
             return json_response(body, headers=self._after(call))
         except errors.GraphError as exc:
             return error_response(exc, self._after(call) if call else None)
@@ -84,15 +84,33 @@ class GraphEndpoint:
             log.exception("unexpected failure on %s %s", request.method, request.url.path)
             return error_response(errors.UnknownError())
 
+    async def answer(self, call: Call, raw_token: str | None) -> Any:
+        """Run the call on the event loop when everything it needs is in memory (no thread hop); the
+        first database access stops that attempt and the call runs again in a worker thread."""
+        try:
+            with self.auth.memory_only():
+                return self.run(call, raw_token)
+        except Authority.NeedsIO:
+            return await run_in_threadpool(self.run, call, raw_token)
+
     def run(self, call: Call, raw_token: str | None) -> Any:
-        """Dispatch one call (in a worker thread), then tell `done` how long it took."""
+        """Dispatch one call, then tell `done` how long it took (not for an attempt that needed I/O:
+        the run that follows is the one that counts)."""
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            return dispatch(call, raw_token, self.before)
-        finally:
-            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
-            for hook in self.done:
-                hook(call, wall, cpu)
+            result = dispatch(call, raw_token, self.before)
+        except Authority.NeedsIO:
+            raise
+        except BaseException:
+            self._done(call, wall, cpu)
+            raise
+        self._done(call, wall, cpu)
+        return result
+
+    def _done(self, call: Call, wall: float, cpu: float) -> None:
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        for hook in self.done:
+            hook(call, wall, cpu)
 
     def _after(self, call: Call) -> dict[str, str]:
         return after_headers(self, call)

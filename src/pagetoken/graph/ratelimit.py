@@ -109,8 +109,8 @@ class RateLimiter:
     def admit(self, call: Call) -> None:
         """Count the call, or refuse it (4 / 17 / 32) when its app, user or Page is over the limit."""
         tok = call.token
-        if tok is None:
-            return
+        if tok is None or id(call.usage) in self._pending:
+            return  # no token; or counted already (an attempt on the event loop that needed I/O)
         keys = [(APP, tok.app_id)]
         if tok.user_id:
             keys.append((USER, tok.user_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select
 
@@ -13,6 +14,28 @@ from .changes import ChangeCounter, LocalCounter, counter_for
 from .tables import nodes
 
 _AFTER_COMMIT = "pagetoken.after_commit"
+_MEMORY_ONLY: ContextVar[bool] = ContextVar("pagetoken_memory_only", default=False)
+
+
+class NeedsIO(Exception):
+    """Code running under `memory_only()` asked for the database: run it again where it may block."""
+
+
+@contextmanager
+def memory_only() -> Iterator[None]:
+    """Refuse any database access inside (NeedsIO): for running a call on the event loop when all it
+    needs is in memory, and falling back to a worker thread when it is not."""
+    token = _MEMORY_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _MEMORY_ONLY.reset(token)
+
+
+def may_block() -> None:
+    """Say that what follows blocks (database access, password hashing): NeedsIO under `memory_only`."""
+    if _MEMORY_ONLY.get():
+        raise NeedsIO
 
 
 class Store:
@@ -35,6 +58,7 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        may_block()
         with self.engine.connect() as conn:
             yield conn
 
@@ -50,6 +74,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A writing transaction; what `after_commit` registers on it runs once it has committed."""
+        may_block()
         after: list[Callable[[], None]] = []
         with self.engine.connect() as conn:
             conn = conn.execution_options(writing=True)

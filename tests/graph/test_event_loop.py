@@ -1,0 +1,39 @@
+"""A call whose state is all in memory runs on the event loop, with no thread hop; one that needs the
+database runs in a worker thread, and is still counted once by the rate limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pagetoken.graph import http
+from pagetoken.graph.ratelimit import Limits, RateLimiter
+from tests.pageapi.helpers import scene
+from tests.support.servers import ThreadServer
+
+
+def test_in_memory_calls_stay_on_the_loop_and_count_once(server: ThreadServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    s = scene(server.auth)
+    token = s.page_token(s.owner_id, ["pages_read_engagement"])
+    limiter: RateLimiter = server.app.state.ratelimit
+    limiter.limits = Limits(window=60, app=6, user=1000, page=1000)
+    hops: list[str] = []
+    real = http.run_in_threadpool
+
+    async def counted(func: Any, *args: Any) -> Any:
+        hops.append(args[0].path)
+        return await real(func, *args)
+
+    monkeypatch.setattr(http, "run_in_threadpool", counted)
+    read = {"fields": "id,name", "access_token": token}
+    assert server.get(f"/{s.page_id}", **read).status_code == 200  # call 1 warms the caches
+    hops.clear()
+    for _ in range(3):  # calls 2-4
+        assert server.get(f"/{s.page_id}", **read).status_code == 200
+    assert hops == []  # all in memory: no thread hop
+    assert server.get(f"/{s.page_id}/feed", access_token=token).status_code == 200  # call 5
+    assert hops == [f"{s.page_id}/feed"]  # the feed reads the database: tried on the loop, then one hop
+    assert server.get(f"/{s.page_id}", **read).status_code == 200  # call 6: the feed counted once
+    assert server.get(f"/{s.page_id}", **read).json()["error"]["code"] == 4  # call 7 is over the limit
