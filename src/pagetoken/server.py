@@ -23,6 +23,8 @@ from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors, redact
 from pagetoken.core.clock import Clock
 from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.devtools import control
+from pagetoken.devtools.control import DevOptions
 from pagetoken.graph import batch
 from pagetoken.graph.http import GraphEndpoint, error_response
 from pagetoken.graph.openapi import openapi_document
@@ -67,8 +69,9 @@ class MetricsMiddleware:
             self.metrics.latency.observe(time.perf_counter() - start)
 
 
-def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
-    """The whole server for one Authority. Extensions register on `app.state` (graph, web)."""
+def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | None = None) -> Starlette:
+    """The whole server for one Authority. Extensions register on `app.state` (graph, web). With `dev`,
+    the emulator controls of SPEC §11 under /_pagetoken/ (never otherwise)."""
     graph = GraphEndpoint(auth, public_url)
     web = Web(auth, public_url)
     metrics = Metrics()
@@ -135,6 +138,8 @@ def build_app(auth: Authority, public_url: str | None = None) -> Starlette:
     app.state.metrics = metrics
     app.state.ratelimit = limiter
     app.state.callbacks = worker
+    if dev is not None:
+        app.router.routes.insert(0, control.install(app, dev))
     return app
 
 
@@ -154,6 +159,13 @@ def configure_logging(level: str = "INFO") -> None:
         lg.addFilter(redact.RedactingFilter())
 
 
+def dev_from_env() -> DevOptions | None:
+    """`serve --dev` hands its options to every worker process through the environment."""
+    if os.environ.get("PAGETOKEN_DEV") != "1":
+        return None
+    return DevOptions(control_token=os.environ.get("PAGETOKEN_CONTROL_TOKEN") or None)
+
+
 def settings_from_env() -> Settings:
     return Settings(data_dir=Path(os.environ.get("PAGETOKEN_DATA_DIR", "pagetoken-data")),
                     db_url=os.environ.get("PAGETOKEN_DB") or None, lifetimes=Lifetimes.from_env())
@@ -163,4 +175,4 @@ def create_app(clock: Clock | None = None) -> Starlette:
     """The app from the environment (the factory `uvicorn --factory` and worker processes use)."""
     configure_logging(os.environ.get("PAGETOKEN_LOG_LEVEL", "INFO"))
     auth = Authority.open(settings_from_env(), clock)
-    return build_app(auth, os.environ.get("PAGETOKEN_PUBLIC_URL") or None)
+    return build_app(auth, os.environ.get("PAGETOKEN_PUBLIC_URL") or None, dev_from_env())

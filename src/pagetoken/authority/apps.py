@@ -35,16 +35,19 @@ def validate_url(url: str, what: str) -> str:
 
 
 def create(auth: Authority, name: str, owner_id: str | None = None,
-           redirect_uris: list[str] | None = None) -> tuple[App, str]:
-    """A new app and its secret (shown once to its creator)."""
+           redirect_uris: list[str] | None = None, node_id: str | None = None,
+           secret: str | None = None) -> tuple[App, str]:
+    """A new app and its secret (shown once to its creator); a fixture may choose the ID and secret."""
     name = name.strip()
     if not name or len(name) > 200:
         raise errors.BadParameter("name must be 1 to 200 characters")
     uris = [validate_url(u, "redirect_uri") for u in (redirect_uris or [])]
-    secret = new_app_secret()
+    if secret is not None and not 16 <= len(secret) <= 128:
+        raise errors.bad_param("an app secret must be 16 to 128 characters")
+    secret = secret or new_app_secret()
     now = auth.now()
     with auth.store.write() as conn:
-        app_id = add_node(conn, ObjectType.APPLICATION, now)
+        app_id = add_node(conn, ObjectType.APPLICATION, now, node_id)
         conn.execute(insert(apps).values(
             id=app_id, name=name, secret_sealed=auth.keyring.seal_text(secret, _aad(app_id)),
             require_proof=False, redirect_uris=dumps(uris), deauthorize_url=None, owner_id=owner_id,

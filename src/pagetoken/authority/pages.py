@@ -18,7 +18,7 @@ from .records import Page
 EDITABLE = ("about", "description", "phone", "website")
 
 
-def create(auth: Authority, name: str, category: str, owner_id: str) -> Page:
+def create(auth: Authority, name: str, category: str, owner_id: str, node_id: str | None = None) -> Page:
     """A Page whose owner holds every task."""
     name, category = name.strip(), category.strip()
     if not name or len(name) > 200:
@@ -29,7 +29,7 @@ def create(auth: Authority, name: str, category: str, owner_id: str) -> Page:
     with auth.store.write() as conn:
         if conn.execute(select(users.c.id).where(users.c.id == owner_id)).first() is None:
             raise errors.ObjectMissing(owner_id)
-        page_id = add_node(conn, ObjectType.PAGE, now)
+        page_id = add_node(conn, ObjectType.PAGE, now, node_id)
         conn.execute(insert(pages).values(id=page_id, name=name, category=category, created_at=now))
         roles.grant_all(conn, page_id, owner_id, now)
     page = get(auth, page_id)

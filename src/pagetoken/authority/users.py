@@ -32,7 +32,8 @@ def _check_password(password: str) -> None:
 
 
 def create(auth: Authority, name: str, email: str | None = None, password: str | None = None,
-           test_app_id: str | None = None, conn: Connection | None = None) -> tuple[User, str]:
+           test_app_id: str | None = None, conn: Connection | None = None,
+           node_id: str | None = None) -> tuple[User, str]:
     """A new user and their password (generated when not given)."""
     name = name.strip()
     if not name or len(name) > 200:
@@ -50,7 +51,7 @@ def create(auth: Authority, name: str, email: str | None = None, password: str |
     def _insert(c: Connection) -> str:
         if email and c.execute(select(users.c.id).where(users.c.email == email)).first():
             raise errors.BadParameter(f"a user with email {email} exists already")
-        uid = add_node(c, ObjectType.USER, now)
+        uid = add_node(c, ObjectType.USER, now, node_id)
         c.execute(insert(users).values(
             id=uid, name=name, email=email or f"{uid}@users.pagetoken.invalid", password_hash=pw_hash,
             password_changed_at=now, test_app_id=test_app_id, created_at=now))

@@ -129,6 +129,12 @@ class RateLimiter:
                 recorded.append((win, entry))
             self._pending[id(call.usage)] = recorded
 
+    def clear(self) -> None:
+        """Forget every window (a `--dev` reset starts the counts afresh in this process)."""
+        with self._lock:
+            self._windows.clear()
+            self._pending.clear()
+
     def charge(self, call: Call, wall: float, cpu: float) -> None:
         """Add the time the call took to every window that counted it."""
         with self._lock:

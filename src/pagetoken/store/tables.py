@@ -308,3 +308,44 @@ deliveries = Table(
     Column("delivered_at", Float, nullable=True),
     Index("ix_deliveries_status_next", "status", "next_attempt_at"),
 )
+
+# ---- the emulator controls of `serve --dev` (migration 0003) ---------------------------------------
+
+# One row (id 1): how far the dev clock is moved from the wall clock, and a counter bumped on every change.
+dev_clock = Table(
+    "dev_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("offset_seconds", Float, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# Faults waiting to be answered: the next `remaining` Graph calls that match answer the error.
+dev_faults = Table(
+    "dev_faults",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("path", Text, nullable=True),  # fnmatch pattern of the unversioned path, without the leading /
+    Column("method", String(8), nullable=True),
+    Column("app_id", String(32), nullable=True),
+    Column("token_hash", String(64), nullable=True),  # keyed hash: the token itself is never stored
+    Column("code", Integer, nullable=False),
+    Column("subcode", Integer, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("remaining", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# The last Graph calls a --dev server answered (tokens never recorded), for `GET /_pagetoken/requests`.
+dev_requests = Table(
+    "dev_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("app_id", String(32), nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("code", Integer, nullable=True),
+    Column("subcode", Integer, nullable=True),
+)
