@@ -13,6 +13,7 @@ from pagetoken.client.cli import vault_app
 from .apps import apps_app
 from .common import DEFAULT_DATA_DIR, STATE
 from .db import db_app
+from .dev import dev_app
 from .people import pages_app, users_app
 from .serve import serve
 from .tokens import tokens_app
@@ -53,6 +54,7 @@ def main_options(
 
 
 app.add_typer(vault_app, name="vault", help="The client-side vault: store, watch and rotate tokens.")
+app.add_typer(dev_app, name="dev", help="Drive a `serve --dev` server: clock, faults, tokens, state (SPEC §11).")
 
 
 def main() -> None:

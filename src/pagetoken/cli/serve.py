@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 import typer
 
 from .common import STATE, authority, fail
+from .dev import check_dev_options, seed_from
 
 
 def port_holder(port: int) -> str | None:
@@ -63,6 +66,12 @@ def serve(
     public_url: str | None = typer.Option(None, "--public-url", envvar="PAGETOKEN_PUBLIC_URL",
                                           help="Base of every URL the server hands out."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
+    dev: bool = typer.Option(False, "--dev", help="Turn on the emulator controls under /_pagetoken/ (for tests)."),
+    control_token: str | None = typer.Option(None, "--control-token", envvar="PAGETOKEN_CONTROL_TOKEN",
+                                             help="With --dev: require Authorization: Bearer TOKEN on /_pagetoken/ "
+                                                  "(needed to listen beyond loopback)."),
+    seed_file: Path | None = typer.Option(None, "--seed", help="With --dev: start from a saved state or a JSON "
+                                                           "fixture of apps, users and Pages (empties the data)."),
 ) -> None:
     """Run the Graph API, the web tools and /metrics on one port.
 
@@ -71,10 +80,17 @@ def serve(
 
     from pagetoken.server import configure_logging
 
+    check_dev_options(host, dev, control_token, seed_file)
     check_port(host, port)
     configure_logging(log_level.upper())
     base = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     with authority() as auth:
+        if seed_file is not None:
+            typer.echo(json.dumps(seed_from(auth, seed_file)))
+        if dev:
+            typer.echo(f"pagetoken --dev: the control API is at {base}/_pagetoken/ "
+                       f"({'Authorization: Bearer required' if control_token else 'loopback only'}); "
+                       "never point it at data you care about", err=True)
         if demo:
             from pagetoken.demo import seed
 
@@ -86,6 +102,9 @@ def serve(
     if public_url:
         os.environ["PAGETOKEN_PUBLIC_URL"] = public_url
     os.environ["PAGETOKEN_LOG_LEVEL"] = log_level.upper()
+    os.environ["PAGETOKEN_DEV"] = "1" if dev else "0"
+    if dev and control_token:
+        os.environ["PAGETOKEN_CONTROL_TOKEN"] = control_token
     os.environ["PAGETOKEN_WORKERS"] = str(workers)  # each process enforces its share of the rate limits
     uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), proxy_headers=True)
