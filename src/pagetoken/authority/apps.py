@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -42,8 +43,8 @@ def create(auth: Authority, name: str, owner_id: str | None = None,
     if not name or len(name) > 200:
         raise errors.BadParameter("name must be 1 to 200 characters")
     uris = [validate_url(u, "redirect_uri") for u in (redirect_uris or [])]
-    if secret is not None and not 16 <= len(secret) <= 128:
-        raise errors.bad_param("an app secret must be 16 to 128 characters")
+    if secret is not None and not re.fullmatch(r"[0-9a-f]{32}", secret):
+        raise errors.bad_param("an app secret is 32 lowercase hex digits, as the Graph API's are")
     secret = secret or new_app_secret()
     now = auth.now()
     with auth.store.write() as conn:
