@@ -123,6 +123,7 @@ class ProcessServer:
     env: dict[str, str] = field(default_factory=dict)
     db: str | None = None
     workers: int = 1
+    serve_args: list[str] = field(default_factory=list)  # e.g. ["--dev"]
 
     def __post_init__(self) -> None:
         self.port = free_port()
@@ -146,7 +147,7 @@ class ProcessServer:
         cmd = [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.data_dir)]
         if self.db:
             cmd += ["--db", self.db]
-        cmd += ["serve", "--port", str(self.port), "--workers", str(self.workers)]
+        cmd += ["serve", "--port", str(self.port), "--workers", str(self.workers), *self.serve_args]
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self._env())
         wait_until_up(self.url, timeout=60)
         return self
