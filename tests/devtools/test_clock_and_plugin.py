@@ -1,0 +1,84 @@
+"""The shared clock's refresh bound, and the pytest plugin as a developer's project uses it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pagetoken.authority.devclock import SharedClock
+from pagetoken.core.clock import ManualClock
+from pagetoken.store.store import Store
+
+
+def test_other_processes_see_a_clock_change_within_the_refresh_bound(db_url: str) -> None:
+    store = Store.open(db_url)
+    ticks = [100.0]
+    wall = ManualClock(1_800_000_000.0)
+    here = SharedClock(store, wall, refresh=0.125, monotonic=lambda: ticks[0])
+    there = SharedClock(Store.open(db_url), wall, refresh=0.125, monotonic=lambda: ticks[0])
+    assert there.now() == 1_800_000_000.0
+    here.advance(7200)
+    assert here.now() == 1_800_007_200.0  # the process that moved it: at once
+    ticks[0] += 0.0625
+    assert there.now() == 1_800_000_000.0  # another: still its cached offset, inside the bound
+    ticks[0] += 0.0625
+    assert there.now() == 1_800_007_200.0  # and the new one once the bound has passed
+    there.set(1_900_000_000.0)
+    ticks[0] += 0.125
+    assert here.now() == 1_900_000_000.0 and here.describe()["offset"] == 100_000_000.0
+    here.reset()
+    assert here.now() == wall.now()
+    wall.advance(5)
+    ticks[0] += 0.125
+    assert there.now() == 1_800_000_005.0
+
+
+PROJECT_TEST = '''
+    import httpx
+
+
+    def test_a_short_lived_token_expires_after_two_hours(pagetoken):
+        token = pagetoken.token("user_short", user=pagetoken.user())
+        pagetoken.advance(7200)
+        error = httpx.get(f"{pagetoken.url}/me", params={"access_token": token}).json()["error"]
+        assert (error["code"], error["error_subcode"]) == (190, 463)
+
+
+    def test_each_test_starts_afresh_and_faults_answer_once(pagetoken):
+        assert pagetoken.requests() == []
+        app = pagetoken.app("Scheduler", require_proof=False)
+        ada = pagetoken.user(app, permissions=["pages_show_list", "pages_manage_posts"], name="Ada")
+        page = pagetoken.page(ada, name="Bakery")
+        page_token = pagetoken.token("page", app=app, user=ada, page=page)
+        pagetoken.fail_next(f"{page.id}/feed", code=368, method="POST")
+        url = f"{pagetoken.url}/{page.id}/feed"
+        first = httpx.post(url, data={"access_token": page_token, "message": "hi"}).json()
+        assert first["error"]["code"] == 368
+        assert "id" in httpx.post(url, data={"access_token": page_token, "message": "hi"}).json()
+        assert [(r["method"], r["status"]) for r in pagetoken.requests()] == [("POST", 200), ("POST", 400)]
+        app_token = pagetoken.token("app", app=app)
+        debug = httpx.get(f"{pagetoken.url}/debug_token",
+                          params={"input_token": ada.access_token, "access_token": app_token}).json()["data"]
+        assert debug["is_valid"] and debug["user_id"] == ada.id
+'''
+
+
+def test_a_developer_project_uses_only_the_installed_plugin(tmp_path: Path) -> None:
+    project = tmp_path / "integration"
+    project.mkdir()
+    (project / "test_my_scheduler.py").write_text(textwrap.dedent(PROJECT_TEST))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAGETOKEN_", "PYTEST_"))}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error::UserWarning",
+                           str(project)], cwd=project, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_installing_pagetoken_registers_the_plugin(pytestconfig: pytest.Config) -> None:
+    plugin = pytestconfig.pluginmanager.get_plugin("pagetoken")
+    assert plugin is not None and plugin.__name__ == "pagetoken.devtools.pytest_plugin"
