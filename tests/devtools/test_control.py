@@ -281,3 +281,28 @@ def test_a_control_token_is_required_when_set(db_url: str, clock: ManualClock) -
     finally:
         srv.stop()
         auth.close()
+
+
+def test_clock_rolls_rate_windows_and_insights_periods(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setenv("PAGETOKEN_RATE_APP_LIMIT", "3")
+    auth = Authority(Store.open(f"sqlite:///{tmp_path / 'rate.db'}"), KeyRing([new_key()]),
+                     ManualClock(1_800_000_000.0), Lifetimes())
+    srv = DevServer(auth).start()
+    try:
+        app, user, page_id = scene(srv, ["pages_show_list", "read_insights"])
+        page_token = mint(srv, "page", app["id"], user_id=user["id"], page_id=page_id)
+
+        def end_time() -> str:
+            r = srv.graph("GET", f"/{page_id}/insights", access_token=page_token, metric="page_impressions",
+                          period="day")
+            return str(r.json()["data"][0]["values"][-1]["end_time"])
+
+        before = end_time()
+        srv.graph("GET", "/me", access_token=user["access_token"])
+        srv.graph("GET", "/me", access_token=user["access_token"])
+        assert error_of(srv.graph("GET", "/me", access_token=user["access_token"])) == (4, None)
+        srv.control("POST", "/clock", {"advance": 3 * DAY})
+        assert end_time() > before  # the window rolled over (the app may call again) and the periods moved
+    finally:
+        srv.stop()
+        auth.close()
