@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from pagetoken.authority.context import Authority
 from pagetoken.authority.devclock import SharedClock
 from pagetoken.core.clock import ManualClock
+from pagetoken.core.keyring import KeyRing, new_key
+from pagetoken.core.lifetimes import Lifetimes
+from pagetoken.devtools.control import DevOptions
 from pagetoken.store.store import Store
+
+from .conftest import DevServer
 
 
 def test_other_processes_see_a_clock_change_within_the_refresh_bound(db_url: str) -> None:
@@ -68,15 +74,34 @@ PROJECT_TEST = '''
 '''
 
 
-def test_a_developer_project_uses_only_the_installed_plugin(tmp_path: Path) -> None:
+def run_project(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """A developer's project in a folder of its own, run by pytest with nothing but pagetoken installed."""
     project = tmp_path / "integration"
     project.mkdir()
     (project / "test_my_scheduler.py").write_text(textwrap.dedent(PROJECT_TEST))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAGETOKEN_", "PYTEST_"))}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error::UserWarning",
-                           str(project)], cwd=project, env=env, capture_output=True, text=True, timeout=240)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PAGETOKEN_", "PYTEST_"))}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
+                          cwd=project, env={**clean, **env}, capture_output=True, text=True, timeout=240)
+
+
+def test_a_developer_project_uses_only_the_installed_plugin(tmp_path: Path) -> None:
+    done = run_project(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def test_the_fixture_drives_a_server_given_by_url(tmp_path: Path, clock: ManualClock) -> None:
+    auth = Authority(Store.open(f"sqlite:///{tmp_path / 'ci.db'}"), KeyRing([new_key()]), clock, Lifetimes())
+    srv = DevServer(auth, DevOptions(control_token="ci-secret")).start()
+    try:
+        done = run_project(tmp_path, PAGETOKEN_TEST_URL=srv.url, PAGETOKEN_CONTROL_TOKEN="ci-secret")
+        assert done.returncode == 0, done.stdout + done.stderr
+        names = [a["name"] for a in srv.control("GET", "/state", headers={"Authorization": "Bearer ci-secret"})[
+            "tables"]["apps"]]
+        assert names == ["Scheduler"]  # the last test's app, made on this server
+    finally:
+        srv.stop()
+        auth.close()
 
 
 def test_installing_pagetoken_registers_the_plugin(pytestconfig: pytest.Config) -> None:
