@@ -44,7 +44,7 @@ def create(auth: Authority, name: str, owner_id: str | None = None,
         raise errors.BadParameter("name must be 1 to 200 characters")
     uris = [validate_url(u, "redirect_uri") for u in (redirect_uris or [])]
     if secret is not None and not re.fullmatch(r"[0-9a-f]{32}", secret):
-        raise errors.bad_param("an app secret is 32 lowercase hex digits, as the Graph API's are")
+        raise errors.BadParameter("an app secret is 32 lowercase hex digits, as the Graph API's are")
     secret = secret or new_app_secret()
     now = auth.now()
     with auth.store.write() as conn:

@@ -84,13 +84,13 @@ class SharedClock:
     def advance(self, seconds: float) -> float:
         """Move the clock by `seconds` (negative moves it back); returns the new offset."""
         if not math.isfinite(seconds) or abs(seconds) > 100 * 365 * 86400:
-            raise errors.bad_param("advance takes a number of seconds (at most a hundred years)")
+            raise errors.BadParameter("advance takes a number of seconds (at most a hundred years)")
         return self._change(lambda old: old + seconds)
 
     def set(self, epoch: float) -> float:
         """Make the clock read `epoch` now; returns the new offset."""
         if not math.isfinite(epoch) or not 0 < epoch < 2**33:
-            raise errors.bad_param("set takes a time in seconds since the epoch")
+            raise errors.BadParameter("set takes a time in seconds since the epoch")
         return self._change(lambda _old: epoch - self.base.now())
 
     def reset(self) -> None:

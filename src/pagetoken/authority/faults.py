@@ -32,37 +32,38 @@ def _when(ts: float) -> str:
 def graph_error(code: int, subcode: int | None, message: str | None, auth: Authority,
                 app_id: str | None = None) -> errors.GraphError:
     """The error the Graph API answers for `code`/`subcode`, with its real message unless one is given."""
-    app = app_id or "0"
     now = auth.now()
     known: dict[tuple[int, int | None], errors.GraphError] = {
-        (190, None): errors.invalid_token(),
-        (190, 458): errors.app_not_authorized("0", app),
-        (190, 460): errors.password_changed(),
-        (190, 463): errors.token_expired(_when(now - 1), _when(now)),
-        (190, 466): errors.GraphError("Error validating access token: The session was invalidated explicitly "
-                                      "using an API call.", 190, subcode=466),
-        (190, 467): errors.session_invalid(),
-        (190, 493): errors.data_access_expired(),
-        (1, None): errors.unknown_error(),
-        (2, None): errors.service_unavailable(),
-        (4, None): errors.app_rate_limited(),
-        (10, None): errors.missing_task("MANAGE"),
-        (17, None): errors.user_rate_limited(),
-        (32, None): errors.page_rate_limited(),
-        (100, None): errors.bad_param("Invalid parameter"),
-        (100, 33): errors.object_missing("0"),
-        (200, None): errors.missing_permission("pages_read_engagement"),
+        (190, None): errors.InvalidToken(),
+        (190, 458): errors.AppNotAuthorized("0", app_id or "0"),
+        (190, 460): errors.PasswordChanged(),
+        (190, 463): errors.TokenExpired(_when(now - 1), _when(now)),
+        (190, 466): errors.TokenError("Error validating access token: The session was invalidated explicitly "
+                                      "using an API call."),
+        (190, 467): errors.SessionInvalidated(),
+        (190, 492): errors.NotPageAdmin(),
+        (190, 493): errors.DataAccessExpired(),
+        (1, None): errors.UnknownError(),
+        (2, None): errors.ServiceUnavailable(),
+        (4, None): errors.AppRateLimited(),
+        (10, None): errors.MissingTask("MANAGE"),
+        (17, None): errors.UserRateLimited(),
+        (32, None): errors.PageRateLimited(),
+        (100, None): errors.BadParameter("Invalid parameter"),
+        (100, 33): errors.ObjectMissing("0"),
+        (200, None): errors.MissingPermission("pages_read_engagement"),
         (368, None): errors.GraphError("It looks like you were misusing this feature by going too fast. "
-                                       "You've been temporarily blocked from using it.", 368, is_transient=True),
-        (613, None): errors.GraphError("Calls to this api have exceeded the rate limit.", 613, is_transient=True),
-        (2500, None): errors.unknown_path("x"),
+                                       "You've been temporarily blocked from using it."),
+        (613, None): errors.GraphError("Calls to this api have exceeded the rate limit."),
+        (2500, None): errors.UnknownPath("x"),
     }
     base = known.get((code, subcode)) or known.get((code, None))
-    if base is None:
-        return errors.GraphError(message or f"(#{code}) An error was injected by the emulator", code,
-                                 subcode=subcode)
-    return errors.GraphError(message or base.message, code, type=base.type, subcode=subcode,
-                             is_transient=base.is_transient)
+    transient = code in (1, 2, 4, 17, 32, 368, 613) or None
+    injected = type("InjectedError", (errors.TokenError if code == errors.CODE_TOKEN else errors.GraphError,), {
+        "code": code, "subcode": subcode, "type": base.type if base is not None else errors.OAUTH,
+        "is_transient": transient})
+    text = message or (base.message if base is not None else f"(#{code}) An error injected by pagetoken serve --dev")
+    return injected(text)
 
 
 def normalise_path(path: str) -> str:
@@ -100,9 +101,9 @@ def add(auth: Authority, *, code: int, subcode: int | None = None, message: str 
         path: str | None = None, method: str | None = None, app_id: str | None = None,
         token: str | None = None) -> Fault:
     if times < 1 or times > 1_000_000:
-        raise errors.bad_param("times must be between 1 and 1000000")
+        raise errors.BadParameter("times must be between 1 and 1000000")
     if code < 1:
-        raise errors.bad_param("error.code must be a positive integer")
+        raise errors.BadParameter("error.code must be a positive integer")
     fault = Fault(0, normalise_path(path) if path else None, method.upper() if method else None, app_id or None,
                   auth.hash(token.strip()) if token else None, code, subcode, message, times)
     with auth.store.write() as conn:

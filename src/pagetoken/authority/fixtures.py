@@ -20,7 +20,7 @@ from typing import Any
 
 from pagetoken.core import errors
 
-from . import grants, mint, oauth, pages, snapshot
+from . import grants, mint, oauth, roles, snapshot
 from .context import Authority
 
 _ID = re.compile(r"^[1-9][0-9]{0,31}$")
@@ -29,7 +29,7 @@ _ID = re.compile(r"^[1-9][0-9]{0,31}$")
 def _list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     items = data.get(key) or []
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise errors.bad_param(f"{key} must be a list of objects")
+        raise errors.BadParameter(f"{key} must be a list of objects")
     return items
 
 
@@ -38,13 +38,13 @@ def _id(item: dict[str, Any], what: str) -> str | None:
     if given is None:
         return None
     if not isinstance(given, str | int) or not _ID.match(str(given)):
-        raise errors.bad_param(f"a {what}'s id must be a decimal string")
+        raise errors.BadParameter(f"a {what}'s id must be a decimal string")
     return str(given)
 
 
 def _ref(refs: dict[str, str], key: Any, what: str) -> str:
     if not isinstance(key, str | int) or str(key) not in refs:
-        raise errors.bad_param(f"the fixture names no {what} {key!r}")
+        raise errors.BadParameter(f"the fixture names no {what} {key!r}")
     return refs[str(key)]
 
 
@@ -53,10 +53,10 @@ def load(auth: Authority, data: Any) -> dict[str, Any]:
     if isinstance(data, dict) and data.get("format") == snapshot.FORMAT:
         return snapshot.import_state(auth, data)
     if not isinstance(data, dict):
-        raise errors.bad_param("a fixture must be a JSON object with apps, users and pages")
+        raise errors.BadParameter("a fixture must be a JSON object with apps, users and pages")
     unknown = set(data) - {"apps", "users", "pages"}
     if unknown:
-        raise errors.bad_param(f"a fixture has apps, users and pages, not {sorted(unknown)[0]!r}")
+        raise errors.BadParameter(f"a fixture has apps, users and pages, not {sorted(unknown)[0]!r}")
     out: dict[str, list[dict[str, Any]]] = {"apps": [], "users": [], "pages": []}
     app_refs: dict[str, str] = {}
     user_refs: dict[str, str] = {}
@@ -73,7 +73,7 @@ def load(auth: Authority, data: Any) -> dict[str, Any]:
             user_refs[made["id"]] = user_refs[made["name"]] = made["id"]
             installs = item.get("apps") or {}
             if not isinstance(installs, dict):
-                raise errors.bad_param("a user's apps must map an app to the permissions granted it")
+                raise errors.BadParameter("a user's apps must map an app to the permissions granted it")
             for ref, perms in installs.items():
                 app_id = _ref(app_refs, ref, "app")
                 granted = oauth.scopes_or_error(",".join(perms) if isinstance(perms, list) else str(perms))
@@ -83,12 +83,12 @@ def load(auth: Authority, data: Any) -> dict[str, Any]:
         for item in _list(data, "pages"):
             owner = _ref(user_refs, item.get("owner"), "user")
             made = mint.new_page(auth, owner, item.get("name"), item.get("category") or "Brand", _id(item, "page"))
-            roles = item.get("roles") or {}
-            if not isinstance(roles, dict):
-                raise errors.bad_param("a Page's roles must map a user to their tasks")
-            for ref, tasks in roles.items():
-                pages.set_tasks(auth, made["id"], _ref(user_refs, ref, "user"), list(tasks))
+            people = item.get("roles") or {}
+            if not isinstance(people, dict):
+                raise errors.BadParameter("a Page's roles must map a user to their tasks")
+            for ref, tasks in people.items():
+                roles.set_tasks(auth, made["id"], _ref(user_refs, ref, "user"), list(tasks))
             out["pages"].append(made)
     except ValueError as exc:  # an ID taken already
-        raise errors.bad_param(str(exc)) from exc
+        raise errors.BadParameter(str(exc)) from exc
     return {"success": True, **out}

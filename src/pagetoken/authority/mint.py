@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pagetoken.core import errors
+from pagetoken.core.kinds import Source
 
 from . import apps, grants, inspect, issue, oauth, pages, users
 from .context import Authority
@@ -23,7 +24,7 @@ def _scopes(raw: Any) -> list[str] | None:
         return oauth.scopes_or_error(raw)
     if isinstance(raw, list) and all(isinstance(s, str) for s in raw):
         return oauth.scopes_or_error(",".join(raw))
-    raise errors.bad_param("scopes must be a list of permissions or a comma-separated string")
+    raise errors.BadParameter("scopes must be a list of permissions or a comma-separated string")
 
 
 def new_app(auth: Authority, name: str | None = None, *, require_proof: bool | None = None,
@@ -49,7 +50,7 @@ def new_user(auth: Authority, name: str | None = None, *, app_id: str | None = N
         user, pw = users.create(auth, name or "Test User", email, password, test_app_id=app_id, conn=conn,
                                 node_id=user_id)
         grants.consent(auth, conn, user.id, app_id, perms or ["public_profile"])
-        token, expires = issue.user_token(auth, conn, user.id, app_id, "test_user")
+        token, expires = issue.user_token(auth, conn, user.id, app_id, Source.TEST_USER)
     return {"id": user.id, "name": user.name, "email": user.email, "password": pw, "access_token": token,
             "expires_at": int(expires)}
 
@@ -66,36 +67,36 @@ def token(auth: Authority, kind: str, app_id: str, user_id: str | None = None, p
     consent). A `page` token with a `user_id` is the user's long-lived Page token; without one, the
     app's own long-lived Page token (the Page must have granted the app access)."""
     if kind not in KINDS:
-        raise errors.bad_param(f"kind must be one of {', '.join(KINDS)}")
+        raise errors.BadParameter(f"kind must be one of {', '.join(KINDS)}")
     if not app_id:
-        raise errors.bad_param("app_id is required")
+        raise errors.BadParameter("app_id is required")
     apps.require(auth, app_id)
     perms = _scopes(scopes)
     if kind == "app":
         return {"access_token": issue.app_token(auth, app_id), "token_type": "bearer", "kind": kind}
     if kind.startswith("user") or user_id:
         if not user_id:
-            raise errors.bad_param(f"a {kind} token needs user_id")
+            raise errors.BadParameter(f"a {kind} token needs user_id")
         users.require(auth, user_id)
     with auth.store.write() as conn:
         if user_id and (perms is not None or not grants.installed(conn, user_id, app_id)):
             grants.consent(auth, conn, user_id, app_id, perms or ["public_profile"])
         if kind in ("user_short", "user_long"):
             assert user_id is not None
-            raw, expires = issue.user_token(auth, conn, user_id, app_id, "minted", long_lived=kind == "user_long")
+            raw, expires = issue.user_token(auth, conn, user_id, app_id, Source.MINTED, long_lived=kind == "user_long")
             return _answer(auth, raw, expires, kind)
         if not page_id:
-            raise errors.bad_param("a page token needs page_id")
+            raise errors.BadParameter("a page token needs page_id")
         if pages.get(auth, page_id, conn) is None:
-            raise errors.object_missing(page_id)
+            raise errors.ObjectMissing(page_id)
         if user_id is None:
             raw, expires = issue.page_token_for_app(auth, conn, app_id, page_id, long_lived=True)
             return _answer(auth, raw, expires, kind)
-        parent, _ = issue.user_token(auth, conn, user_id, app_id, "minted", long_lived=True)
+        parent, _ = issue.user_token(auth, conn, user_id, app_id, Source.MINTED, long_lived=True)
         info = inspect.resolve(auth, parent, conn)
         made = issue.page_token_for_user(auth, conn, info, page_id)
         if made is None:
-            raise errors.missing_task("MANAGE")
+            raise errors.MissingTask("MANAGE")
         found = inspect.resolve(auth, made, conn)
         return _answer(auth, made, found.expires_at, kind)
 

@@ -76,17 +76,17 @@ def export(auth: Authority) -> dict[str, Any]:
 
 def _row(table: Table, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise errors.bad_param(f"every row of {table.name} must be an object")
+        raise errors.BadParameter(f"every row of {table.name} must be an object")
     unknown = set(raw) - set(table.c.keys())
     if unknown:
-        raise errors.bad_param(f"{table.name} has no column {sorted(unknown)[0]!r}")
+        raise errors.BadParameter(f"{table.name} has no column {sorted(unknown)[0]!r}")
     row = dict(raw)
     for col in table.columns:
         if isinstance(col.type, LargeBinary) and isinstance(row.get(col.name), str):
             try:
                 row[col.name] = base64.b64decode(row[col.name], validate=True)
             except ValueError as exc:
-                raise errors.bad_param(f"{table.name}.{col.name} must be base64") from exc
+                raise errors.BadParameter(f"{table.name}.{col.name} must be base64") from exc
     return row
 
 
@@ -95,7 +95,7 @@ def _check_secrets(auth: Authority, rows: list[dict[str, Any]]) -> None:
         try:
             auth.keyring.open_text(row["secret_sealed"], app_aad(str(row["id"])))
         except (KeyError_, KeyError, TypeError, ValueError) as exc:
-            raise errors.bad_param(f"the secret of app {row.get('id')} does not open under this server's master "
+            raise errors.BadParameter(f"the secret of app {row.get('id')} does not open under this server's master "
                                    "key; import a state on a server with the master key it was exported "
                                    "under (PAGETOKEN_MASTER_KEY), or seed it from a fixture") from exc
 
@@ -116,19 +116,19 @@ def _fix_sequences(conn: Connection, tables: list[Table]) -> None:
 def import_state(auth: Authority, state: Any) -> dict[str, Any]:
     """Replace the whole state with an export. Answers how many rows of each table came in."""
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise errors.bad_param(f"a state must be a JSON object with format {FORMAT!r}")
+        raise errors.BadParameter(f"a state must be a JSON object with format {FORMAT!r}")
     if state.get("version") != VERSION:
-        raise errors.bad_param(f"this server reads state version {VERSION}, not {state.get('version')!r}")
+        raise errors.BadParameter(f"this server reads state version {VERSION}, not {state.get('version')!r}")
     tables = state.get("tables")
     if not isinstance(tables, dict):
-        raise errors.bad_param("a state needs tables")
+        raise errors.BadParameter("a state needs tables")
     known = {t.name: t for t in state_tables()}
     unknown = set(tables) - set(known)
     if unknown:
-        raise errors.bad_param(f"unknown table {sorted(unknown)[0]!r}")
+        raise errors.BadParameter(f"unknown table {sorted(unknown)[0]!r}")
     same_key = hmac.compare_digest(str(state.get("token_key", "")), key_id(auth))
     if not same_key and (tables.get("tokens") or tables.get("codes")):
-        raise errors.bad_param("the state's tokens were hashed under another token key; import it on the "
+        raise errors.BadParameter("the state's tokens were hashed under another token key; import it on the "
                                "server (or a copy of the data dir) it was exported from")
     rows = {name: [_row(known[name], r) for r in (tables.get(name) or [])] for name in known}
     _check_secrets(auth, rows[apps.name])

@@ -64,6 +64,7 @@ class Source(StrEnum):
     USER_DERIVED = "user_derived"              # a Page token from a user token
     APP_DERIVED = "app_derived"                # a Page token from the app's credentials
     EXCHANGE = "exchange"                      # fb_exchange_token
+    MINTED = "minted"                          # `serve --dev`: POST /_pagetoken/tokens
 
 
 class RevocationReason(StrEnum):

@@ -70,22 +70,22 @@ class Control:
                 return error_response(exc)
             except Exception:
                 log.exception("control call %s %s failed", request.method, request.url.path)
-                return error_response(errors.unknown_error())
+                return error_response(errors.UnknownError())
         return run
 
     @staticmethod
     async def body(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if len(raw) > MAX_BODY:
-            raise errors.bad_param("the body is too big")
+            raise errors.BadParameter("the body is too big")
         if not raw.strip():
             return {}
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            raise errors.bad_param("the body must be JSON") from exc
+            raise errors.BadParameter("the body must be JSON") from exc
         if not isinstance(data, dict):
-            raise errors.bad_param("the body must be a JSON object")
+            raise errors.BadParameter("the body must be a JSON object")
         return data
 
     # ---- the calls ----
@@ -94,11 +94,11 @@ class Control:
         if request.method == "POST":
             data = await self.body(request)
             if ("advance" in data) == ("set" in data):
-                raise errors.bad_param('give either {"advance": SECONDS} or {"set": EPOCH}')
+                raise errors.BadParameter('give either {"advance": SECONDS} or {"set": EPOCH}')
             key = "advance" if "advance" in data else "set"
             value = data[key]
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise errors.bad_param(f"{key} must be a number")
+                raise errors.BadParameter(f"{key} must be a number")
             change = self.clock.advance if key == "advance" else self.clock.set
             await run_in_threadpool(change, float(value))
         return await run_in_threadpool(self.clock.describe)
@@ -111,18 +111,18 @@ class Control:
         data = await self.body(request)
         match, error, times = data.get("match") or {}, data.get("error"), data.get("times", 1)
         if not isinstance(match, dict) or not isinstance(error, dict):
-            raise errors.bad_param('a fault is {"match": {...}, "error": {"code": N, ...}, "times": N}')
+            raise errors.BadParameter('a fault is {"match": {...}, "error": {"code": N, ...}, "times": N}')
         unknown = set(match) - {"path", "method", "app_id", "token"}
         if unknown:
-            raise errors.bad_param(f"match takes path, method, app_id and token, not {sorted(unknown)[0]}")
+            raise errors.BadParameter(f"match takes path, method, app_id and token, not {sorted(unknown)[0]}")
         code, subcode, message = error.get("code"), error.get("error_subcode"), error.get("message")
         if not _int(code) or (subcode is not None and not _int(subcode)) or not _int(times):
-            raise errors.bad_param("error.code, error.error_subcode and times must be integers")
+            raise errors.BadParameter("error.code, error.error_subcode and times must be integers")
         if message is not None and not isinstance(message, str):
-            raise errors.bad_param("error.message must be a string")
+            raise errors.BadParameter("error.message must be a string")
         for key, value in match.items():
             if not isinstance(value, str | int) or isinstance(value, bool):
-                raise errors.bad_param(f"match.{key} must be a string")
+                raise errors.BadParameter(f"match.{key} must be a string")
         assert isinstance(code, int) and isinstance(times, int)
         fault = await run_in_threadpool(lambda: faults.add(
             self.auth, code=code, subcode=subcode, message=message, times=times,
@@ -152,7 +152,7 @@ class Control:
         data = await self.body(request)
         owner = _opt(data, "owner")
         if not owner:
-            raise errors.bad_param("a Page needs an owner (a user ID)")
+            raise errors.BadParameter("a Page needs an owner (a user ID)")
         return await run_in_threadpool(lambda: mint.new_page(self.auth, owner, _opt(data, "name"),
                                                              _opt(data, "category") or "Brand"))
 
@@ -173,7 +173,7 @@ class Control:
     async def on_requests(self, request: Request) -> Any:
         raw = request.query_params.get("limit", "50")
         if not raw.isdigit() or not 1 <= int(raw) <= faults.KEEP_REQUESTS:
-            raise errors.bad_param(f"limit must be between 1 and {faults.KEEP_REQUESTS}")
+            raise errors.BadParameter(f"limit must be between 1 and {faults.KEEP_REQUESTS}")
         return {"data": await run_in_threadpool(faults.recent, self.auth, int(raw))}
 
     def routes(self) -> list[Route]:
