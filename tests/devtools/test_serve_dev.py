@@ -33,6 +33,16 @@ def test_without_dev_every_control_path_is_an_unknown_graph_path(server: ThreadS
     assert server.get("/me", access_token=w.user_token).status_code == 200  # the clock did not move
 
 
+def test_serve_without_dev_ignores_a_leftover_environment(tmp_path: Path) -> None:
+    srv = ProcessServer(tmp_path / "data", env={"PAGETOKEN_DEV": "1"}).start()
+    try:
+        for method, path in CONTROL_CALLS:
+            r = httpx.request(method, f"{srv.url}/_pagetoken/{path}", json={"advance": 7200}, timeout=10)
+            assert r.status_code == 400 and r.json()["error"]["code"] in (100, 104, 2500), (method, path)
+    finally:
+        srv.stop()
+
+
 def test_dev_comes_only_from_the_serve_option(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAGETOKEN_DEV", raising=False)
     assert dev_from_env() is None
