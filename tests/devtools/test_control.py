@@ -175,7 +175,8 @@ def test_minting_refuses_what_the_long_way_refuses(dev: DevServer) -> None:
              ({"kind": "user_short", "app_id": "999"}, 100), ({"kind": "page", "app_id": app["id"]}, 100),
              ({"kind": "page", "app_id": app["id"], "page_id": strangers_page}, 10),  # it granted the app nothing
              ({"kind": "page", "app_id": app["id"], "user_id": stranger["id"], "page_id": page_id}, 10),
-             ({"kind": "user_short", "app_id": app["id"], "user_id": user["id"], "scopes": ["root"]}, 100)]
+             ({"kind": "user_short", "app_id": app["id"], "user_id": user["id"], "scopes": ["root"]}, 100),
+             ({"kind": "app", "app": app["id"]}, 100)]
     for body, code in cases:
         r = dev.http.post("/_pagetoken/tokens", json=body)
         assert r.status_code == 400 and r.json()["error"]["code"] == code, (body, r.text)

@@ -132,6 +132,10 @@ class Control:
 
     async def on_tokens(self, request: Request) -> Any:
         data = await self.body(request)
+        unknown = set(data) - {"kind", "app_id", "user_id", "page_id", "scopes"}
+        if unknown:
+            raise errors.BadParameter(f"a token takes kind, app_id, user_id, page_id and scopes, not "
+                                      f"{sorted(unknown)[0]}")
         return await run_in_threadpool(lambda: mint.token(
             self.auth, str(data.get("kind", "")), str(data.get("app_id") or ""), _opt(data, "user_id"),
             _opt(data, "page_id"), data.get("scopes")))

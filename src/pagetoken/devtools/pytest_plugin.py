@@ -15,6 +15,7 @@ no faults). With `PAGETOKEN_TEST_URL` set, the fixture drives that server instea
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -190,8 +191,8 @@ class _Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)
-        self.stop()
         tail = (self.dir / "server.log").read_text(errors="replace")[-2000:]
+        self.stop()
         raise RuntimeError(f"pagetoken serve --dev did not start:\n{tail}")
 
     def stop(self) -> None:
@@ -203,6 +204,7 @@ class _Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
