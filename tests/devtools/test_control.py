@@ -307,3 +307,18 @@ def test_clock_rolls_rate_windows_and_insights_periods(monkeypatch: pytest.Monke
     finally:
         srv.stop()
         auth.close()
+
+
+def test_an_injected_error_has_the_shape_of_its_code(dev: DevServer) -> None:
+    app, user, _ = scene(dev)
+    dev.control("POST", "/faults", {"error": {"code": 100, "error_subcode": 33}})
+    dev.control("POST", "/faults", {"error": {"code": 190, "error_subcode": 999}})
+    dev.control("POST", "/faults", {"error": {"code": 80001, "message": "Too many calls to this Page account"}})
+    first = dev.graph("GET", "/me", access_token=user["access_token"])
+    assert first.json()["error"]["type"] == "GraphMethodException" and error_of(first) == (100, 33)
+    assert first.json()["error"]["message"].startswith("Unsupported get request.")
+    second = dev.graph("GET", "/me", access_token=user["access_token"])
+    assert error_of(second) == (190, 999) and "invalid_token" in second.headers["www-authenticate"]
+    third = dev.graph("GET", "/me", access_token=user["access_token"])
+    assert error_of(third) == (80001, None)
+    assert third.json()["error"]["message"] == "Too many calls to this Page account"

@@ -59,9 +59,14 @@ def graph_error(code: int, subcode: int | None, message: str | None, auth: Autho
     }
     base = known.get((code, subcode)) or known.get((code, None))
     transient = code in (1, 2, 4, 17, 32, 368, 613) or None
-    injected = type("InjectedError", (errors.TokenError if code == errors.CODE_TOKEN else errors.GraphError,), {
-        "code": code, "subcode": subcode, "type": base.type if base is not None else errors.OAUTH,
-        "is_transient": transient})
+    parent = type(base) if base is not None else errors.GraphError
+
+    def init(self: errors.GraphError, text: str) -> None:
+        errors.GraphError.__init__(self, text)
+
+    # The class of the code's own error (so its type and WWW-Authenticate challenge), with this code/subcode.
+    injected = type("InjectedError", (parent,), {"__init__": init, "code": code, "subcode": subcode,
+                                                 "is_transient": transient})
     text = message or (base.message if base is not None else f"(#{code}) An error injected by pagetoken serve --dev")
     return injected(text)
 
