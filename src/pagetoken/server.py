@@ -130,6 +130,8 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
             reads.stop()
             worker.stop()
 
+    if dev is not None:  # the shared clock, faults and request log, and /_pagetoken/ ahead of the Graph
+        routes.insert(0, control.mount(auth, graph, limiter, dev))
     app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.auth = auth
@@ -138,8 +140,6 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
     app.state.metrics = metrics
     app.state.ratelimit = limiter
     app.state.callbacks = worker
-    if dev is not None:
-        app.router.routes.insert(0, control.install(app, dev))
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -131,7 +132,7 @@ def clear(auth: Authority) -> int:
         return int(conn.execute(delete(dev_faults)).rowcount or 0)
 
 
-def app_of(auth: Authority, raw_token: str | None, params: dict[str, str]) -> str | None:
+def app_of(auth: Authority, raw_token: str | None, params: Mapping[str, str]) -> str | None:
     """The app behind a call, valid token or not: the token's app, else `client_id`."""
     if raw_token:
         token = raw_token.strip()
@@ -145,7 +146,7 @@ def app_of(auth: Authority, raw_token: str | None, params: dict[str, str]) -> st
 
 
 def take(auth: Authority, method: str, path: str, raw_token: str | None,
-         params: dict[str, str]) -> errors.GraphError | None:
+         params: Mapping[str, str]) -> errors.GraphError | None:
     """The error to answer when a fault matches this call (and one of its N is used up), else None."""
     waiting = pending(auth)
     if not waiting:

@@ -79,7 +79,7 @@ def token(auth: Authority, kind: str, app_id: str, user_id: str | None = None, p
             raise errors.BadParameter(f"a {kind} token needs user_id")
         users.require(auth, user_id)
     with auth.store.write() as conn:
-        if user_id and (perms is not None or not grants.installed(conn, user_id, app_id)):
+        if user_id and (perms is not None or not grants.installed(auth, user_id, app_id, conn)):
             grants.consent(auth, conn, user_id, app_id, perms or ["public_profile"])
         if kind in ("user_short", "user_long"):
             assert user_id is not None

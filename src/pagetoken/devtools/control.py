@@ -24,6 +24,7 @@ from pagetoken.authority.devclock import SharedClock
 from pagetoken.core import errors
 from pagetoken.graph.call import Call
 from pagetoken.graph.http import GraphEndpoint, error_response, json_response
+from pagetoken.graph.ratelimit import RateLimiter
 
 log = logging.getLogger("pagetoken.devtools")
 
@@ -204,41 +205,32 @@ def _opt(data: dict[str, Any], key: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def guard(endpoint: GraphEndpoint) -> None:
-    """Answer due faults and log every Graph call (batch requests one by one) in the request log."""
-    auth = endpoint.auth
-    inner = endpoint.run
-
-    def run(call: Call, raw_token: str | None) -> Any:
-        status, code, subcode = 200, None, None
-        try:
-            injected = faults.take(auth, call.method, call.path, raw_token, call.params)
-            if injected is not None:
-                raise injected
-            return inner(call, raw_token)
-        except errors.GraphError as exc:
-            status, code, subcode = exc.status, exc.code, exc.subcode
-            raise
-        except Exception:
-            status, code = 500, errors.CODE_UNKNOWN
-            raise
-        finally:
-            try:
-                app_id = call.token.app_id if call.token else faults.app_of(auth, raw_token, call.params)
-                faults.record(auth, call.method, "/" + call.path, app_id, status, code, subcode)
-            except Exception:
-                log.exception("could not log a Graph call")
-
-    endpoint.run = run  # type: ignore[method-assign]
+def inject_faults(auth: Authority) -> Callable[[Call, str | None], None]:
+    """Before dispatch: answer a due fault instead of the call."""
+    def first(call: Call, raw_token: str | None) -> None:
+        injected = faults.take(auth, call.method, call.path, raw_token, call.params)
+        if injected is not None:
+            raise injected
+    return first
 
 
-def install(app: Any, options: DevOptions) -> Mount:
-    """Turn the app into a dev server: the shared clock, faults, the request log; returns the mount."""
-    auth: Authority = app.state.auth
+def log_requests(auth: Authority) -> Callable[[Call, str | None, errors.GraphError | None], None]:
+    """Once answered: one row of the request log (batch requests one by one)."""
+    def answered(call: Call, raw_token: str | None, failure: errors.GraphError | None) -> None:
+        token = call.usage.token
+        app_id = token.app_id if token is not None else faults.app_of(auth, raw_token, call.params)
+        status, code, subcode = (200, None, None) if failure is None else (failure.status, failure.code,
+                                                                           failure.subcode)
+        faults.record(auth, call.method, "/" + call.path, app_id, status, code, subcode)
+    return answered
+
+
+def mount(auth: Authority, graph: GraphEndpoint, limiter: RateLimiter, options: DevOptions) -> Mount:
+    """Make a server a dev server: the authority reads the shared clock, the Graph endpoint answers
+    faults and logs its calls; returns the /_pagetoken/ mount for the app's routes."""
     clock = auth.clock if isinstance(auth.clock, SharedClock) else SharedClock(auth.store, auth.clock)
     auth.clock = clock
-    guard(app.state.graph)
-    limiter = getattr(app.state, "ratelimit", None)
-    control = Control(auth, clock, options, after_reset=limiter.clear if limiter is not None else lambda: None)
-    app.state.control = control
+    graph.first.append(inject_faults(auth))
+    graph.answered.append(log_requests(auth))
+    control = Control(auth, clock, options, after_reset=limiter.clear)
     return Mount(PREFIX, routes=control.routes())

@@ -62,6 +62,10 @@ class GraphEndpoint:
         self.before: list[Callable[[Call], None]] = []  # run once the token and Page are known; may raise
         self.after: list[Hook] = []    # headers for every answer, errors included
         self.done: list[Callable[[Call, float, float], None]] = []  # (call, wall, CPU seconds) once answered
+        # `serve --dev` only: `first` runs before dispatch with the raw token and may raise (injected faults);
+        # `answered` hears how each call ended (the error, or None), for the request log.
+        self.first: list[Callable[[Call, str | None], None]] = []
+        self.answered: list[Callable[[Call, str | None, errors.GraphError | None], None]] = []
         self.batch: Callable[[Call, Request], Any] | None = None
 
     async def handle(self, request: Request) -> Response:
@@ -98,19 +102,36 @@ class GraphEndpoint:
         the run that follows is the one that counts)."""
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
+            for guard in self.first:
+                guard(call, raw_token)
             result = dispatch(call, raw_token, self.before)
         except Authority.NeedsIO:
             raise
+        except errors.GraphError as exc:
+            self._done(call, wall, cpu)
+            self._answered(call, raw_token, exc)
+            raise
         except BaseException:
             self._done(call, wall, cpu)
+            self._answered(call, raw_token, errors.UnknownError())
             raise
         self._done(call, wall, cpu)
+        self._answered(call, raw_token, None)
         return result
 
     def _done(self, call: Call, wall: float, cpu: float) -> None:
         wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
         for hook in self.done:
             hook(call, wall, cpu)
+
+    def _answered(self, call: Call, raw_token: str | None, failure: errors.GraphError | None) -> None:
+        for heard in self.answered:
+            try:
+                heard(call, raw_token, failure)
+            except Authority.NeedsIO:
+                raise  # a hook that writes sends the call to a worker thread, like dispatch does
+            except Exception:
+                log.exception("answered-hook failed")
 
     def _after(self, call: Call) -> dict[str, str]:
         return after_headers(self, call)
