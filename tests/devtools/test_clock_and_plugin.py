@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +46,42 @@ def test_other_processes_see_a_clock_change_within_the_refresh_bound(db_url: str
     wall.advance(5)
     ticks[0] += 0.125
     assert there.now() == 1_800_000_005.0
+
+
+class SlowStore:
+    """A store whose reads wait to be released, to see what other threads do meanwhile."""
+
+    def __init__(self, real: Store) -> None:
+        self.real = real
+        self.reads = 0
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        self.reads += 1
+        self.entered.set()
+        assert self.release.wait(10)
+        with self.real.read() as conn:
+            yield conn
+
+
+def test_one_thread_refreshes_the_clock_while_the_others_keep_the_last_offset(tmp_path: Path) -> None:
+    slow = SlowStore(Store.open(f"sqlite:///{tmp_path / 'slow.db'}"))
+    ticks = [0.0]
+    clock = SharedClock(slow, ManualClock(1_000.0), refresh=0.125, monotonic=lambda: ticks[0])  # type: ignore[arg-type]
+    slow.release.set()
+    assert clock.now() == 1_000.0 and slow.reads == 1
+    slow.release.clear()
+    slow.entered.clear()
+    ticks[0] += 1
+    reader = threading.Thread(target=clock.now)
+    reader.start()
+    assert slow.entered.wait(10)
+    assert clock.now() == 1_000.0 and slow.reads == 2  # did not queue behind the reading thread
+    slow.release.set()
+    reader.join(10)
+    assert not reader.is_alive()
 
 
 PROJECT_TEST = '''

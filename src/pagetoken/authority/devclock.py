@@ -56,6 +56,7 @@ class SharedClock:
         self._monotonic = monotonic
         self._offset = 0.0
         self._read_at: float | None = None
+        self._refreshing = False
         self._lock = threading.Lock()
 
     def now(self) -> float:
@@ -65,13 +66,20 @@ class SharedClock:
         """Seconds the clock is moved ahead of `base` (read again once `refresh` has passed)."""
         at = self._monotonic()
         with self._lock:
-            if self._read_at is not None and at - self._read_at < self.refresh:
-                return self._offset
-        with self.store.read() as conn:
-            value = read_offset(conn)
+            fresh = self._read_at is not None and at - self._read_at < self.refresh
+            if fresh or (self._refreshing and self._read_at is not None):
+                return self._offset  # one thread reads at a time; the others keep the last value meanwhile
+            self._refreshing = True
+        try:
+            with self.store.read() as conn:
+                value = read_offset(conn)
+        finally:
+            with self._lock:
+                self._refreshing = False
         with self._lock:
-            self._offset, self._read_at = value, at
-        return value
+            if self._read_at is None or at >= self._read_at:
+                self._offset, self._read_at = value, at
+            return self._offset
 
     def _change(self, compute: Callable[[float], float]) -> float:
         with self.store.write() as conn:
