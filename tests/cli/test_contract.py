@@ -15,10 +15,18 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from pagetoken.authority import mint
+from pagetoken.authority.context import Authority
 from pagetoken.cli import app
 from pagetoken.client._cliutil import MODE
+from pagetoken.core.keyring import KeyRing, new_key
+from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.core.tokens import new_token
+from pagetoken.devtools.control import DevOptions
+from pagetoken.server import build_app
+from pagetoken.store.store import Store
 from tests.client.fakegraph import FakeGraph
+from tests.support.servers import InThread
 
 runner = CliRunner()
 DAY = 86400
@@ -51,6 +59,8 @@ class Scene:
     page_id: str
     clean_file: Path
     leaky_file: Path
+    dev_url: str = ""  # a `serve --dev` server for `pagetoken dev …`
+    dev_app_id: str = ""
 
     def run(self, args: list[str]) -> Any:
         MODE.json = False
@@ -82,7 +92,13 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
              graph.app_id, "--app-secret", graph.secret, "--key-file", str(tmp / "vault.key")]
     s = Scene(data, vault, graph, created["id"], created["app_token"], user["id"], page["id"], clean, leaky)
     assert s.run([*vault, "add", "me", "--token", graph.user_token(), "--pages"]).exit_code == 0
+    dev_auth = Authority(Store.open(f"sqlite:///{tmp / 'dev.db'}"), KeyRing([new_key()]), None, Lifetimes())
+    dev = InThread(build_app(dev_auth, dev=DevOptions())).start()
+    s.dev_url, s.dev_app_id = dev.url, mint.new_app(dev_auth, "Dev App")["id"]
+    (tmp / "fixture.json").write_text(json.dumps({"apps": [{"name": "Imported Café"}]}))
     yield s
+    dev.stop()
+    dev_auth.close()
     graph.stop()
 
 
@@ -135,12 +151,23 @@ CASES: dict[str, tuple[Any, Any, int]] = {
     "vault rekey": (lambda s: [], lambda s: ["--bogus"], 2),
     "vault keygen": (lambda s: [], lambda s: ["extra"], 2),
     "vault export": (lambda s: [], lambda s: ["--kind"], 2),
+    "dev clock": (lambda s: ["--advance", "1h"], lambda s: ["--advance", "2 fortnights"], 2),
+    "dev fault add": (lambda s: ["--code", "4", "--path", "nowhere"], lambda s: [], 2),
+    "dev fault list": (lambda s: [], lambda s: ["--bogus"], 2),
+    "dev fault clear": (lambda s: [], lambda s: ["--bogus"], 2),
+    "dev mint": (lambda s: ["app", "--app-id", s.dev_app_id], lambda s: ["root", "--app-id", s.dev_app_id], 2),
+    "dev requests": (lambda s: [], lambda s: ["--limit", "0"], 2),
+    "dev export": (lambda s: [str(s.data.parent / "state.json")], lambda s: [], 2),
+    "dev import": (lambda s: [str(s.data.parent / "fixture.json")], lambda s: [str(s.data.parent / "none.json")], 2),
+    "dev reset": (lambda s: [], lambda s: ["--bogus"], 2),
 }
 
 
 def _full(scene: Scene, command: str, args: list[str]) -> list[str]:
     if command.startswith("vault "):
         return [*scene.vault, command.split()[1], *args]
+    if command.startswith("dev "):
+        return ["dev", "--url", scene.dev_url, *command.split()[1:], *args]
     return [*command.split(), *args]
 
 

@@ -46,7 +46,8 @@ def _clear(conn: Connection, tables: list[Table]) -> None:
 
 
 def _forget_caches(auth: Authority) -> None:
-    """This process forgets at once; others within their cache's TTL (one second)."""
+    """Every process empties its caches once it sees the store's change counter move; this one at once."""
+    auth.store.changes.bump()
     auth.token_cache.clear()
     auth.app_cache.clear()
 

@@ -11,15 +11,21 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import typer
 
 from pagetoken.authority.context import Authority
+from pagetoken.client._cliutil import PROBLEM, Command, Group
 
-dev_app = typer.Typer(help="Drive a `serve --dev` server: clock, faults, tokens, state.", no_args_is_help=True)
-fault_app = typer.Typer(help="Make the next matching Graph calls fail.", no_args_is_help=True)
+from .common import fail
+
+KINDS = ("user_short", "user_long", "page", "app")
+
+dev_app = typer.Typer(cls=Group, help="Drive a `serve --dev` server: clock, faults, tokens, state.",
+                      no_args_is_help=True)
+fault_app = typer.Typer(cls=Group, help="Make the next matching Graph calls fail.", no_args_is_help=True)
 dev_app.add_typer(fault_app, name="fault")
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON.")
@@ -46,11 +52,6 @@ def dev_options(
     TARGET.control_token = control_token
 
 
-def fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
 def parse_duration(text: str) -> float:
     """`90`, `90s`, `15m`, `2h`, `61d`, `1w`, `1h30m`, with an optional leading `-`."""
     raw = text.strip().lower()
@@ -58,7 +59,7 @@ def parse_duration(text: str) -> float:
     raw = raw.lstrip("+-")
     parts = _PART.findall(raw)
     if not raw or "".join(n + u for n, u in parts) != raw:
-        raise typer.BadParameter(f"{text!r} is not a duration such as 3600, 90m, 2h or 61d")
+        fail(f"{text!r} is not a duration", hint="give seconds or a duration such as 90m, 2h, 61d or 1h30m")
     return sign * sum(float(n) * _UNITS[u or "s"] for n, u in parts)
 
 
@@ -68,30 +69,36 @@ def call(method: str, path: str, body: Any = None, **params: Any) -> Any:
         r = httpx.request(method, f"{TARGET.url}/_pagetoken{path}", json=body, params=params or None,
                           headers=headers, timeout=60)
     except httpx.HTTPError as exc:
-        fail(f"cannot reach {TARGET.url}: {exc}")
+        fail(f"cannot reach {TARGET.url}: {exc}", PROBLEM, "start it with `pagetoken serve --dev`, or give --url")
     try:
         data = r.json()
     except ValueError:
-        fail(f"{TARGET.url} answered {r.status_code} without JSON; is it `pagetoken serve --dev`?")
+        fail(f"{TARGET.url} answered {r.status_code} without JSON", PROBLEM, "is it `pagetoken serve --dev`?")
     if r.status_code != 200:
         err = data.get("error", {}) if isinstance(data, dict) else {}
-        hint = " (is the server running with --dev?)" if r.status_code in (400, 404) and err.get("code") in (
-            100, 2500) and "Unsupported" in str(err.get("message")) else ""
-        fail(f"{err.get('message', r.text)}{hint}")
+        hint = None
+        if r.status_code == 401:
+            hint = "give the server's --control-token (or PAGETOKEN_CONTROL_TOKEN)"
+        elif err.get("code") in (100, 2500) and "Unsupported" in str(err.get("message")):
+            hint = "is the server running with --dev?"
+        fail(str(err.get("message", r.text)), PROBLEM, hint)
     return data
 
 
 def show(data: Any, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(data, indent=2) if as_json else text)
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)
 
 
-@dev_app.command("clock")
+@dev_app.command("clock", cls=Command)
 def clock(advance: str | None = typer.Option(None, "--advance", help="Move the clock on: 3600, 90m, 2h, 61d."),
           set_to: float | None = typer.Option(None, "--set", help="Set the clock to this epoch time."),
           as_json: bool = JsonOpt) -> None:
-    """Read or move the server's clock (every process and node shares it)."""
+    """Read or move the server's clock (every process and node shares it).
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     if advance is not None and set_to is not None:
-        fail("give --advance or --set, not both")
+        fail("give --advance or --set, not both", hint="see `pagetoken dev clock --help`")
     if advance is not None:
         data = call("POST", "/clock", {"advance": parse_duration(advance)})
     elif set_to is not None:
@@ -101,7 +108,7 @@ def clock(advance: str | None = typer.Option(None, "--advance", help="Move the c
     show(data, as_json, f"now {data['now']:.0f} (offset {data['offset']:+.0f} s)")
 
 
-@fault_app.command("add")
+@fault_app.command("add", cls=Command)
 def fault_add(code: int = typer.Option(..., help="The Graph error code: 190, 4, 17, 32, 368, 2, …"),
               subcode: int | None = typer.Option(None, "--subcode", help="error_subcode, e.g. 463 or 460."),
               message: str | None = typer.Option(None, help="The message (the Graph's own for the code by default)."),
@@ -111,7 +118,10 @@ def fault_add(code: int = typer.Option(..., help="The Graph error code: 190, 4, 
               app_id: str | None = typer.Option(None, "--app-id", help="Only calls of this app."),
               token: str | None = typer.Option(None, help="Only calls with this token."),
               as_json: bool = JsonOpt) -> None:
-    """Make the next N matching Graph calls answer an error."""
+    """Make the next N matching Graph calls answer an error.
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     match = {k: v for k, v in (("path", path), ("method", method), ("app_id", app_id), ("token", token)) if v}
     error: dict[str, Any] = {"code": code}
     if subcode is not None:
@@ -123,45 +133,62 @@ def fault_add(code: int = typer.Option(..., help="The Graph error code: 190, 4, 
                         f"{'/' + str(subcode) if subcode else ''}")
 
 
-@fault_app.command("list")
+@fault_app.command("list", cls=Command)
 def fault_list(as_json: bool = JsonOpt) -> None:
-    """The faults still waiting."""
+    """The faults still waiting.
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     data = call("GET", "/faults")["data"]
     show(data, as_json, "\n".join(f"{f['id']}: {json.dumps(f['match'])} -> {json.dumps(f['error'])} x{f['times']}"
                                   for f in data) or "no faults")
 
 
-@fault_app.command("clear")
+@fault_app.command("clear", cls=Command)
 def fault_clear(as_json: bool = JsonOpt) -> None:
-    """Remove every fault."""
+    """Remove every fault.
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     data = call("DELETE", "/faults")
     show(data, as_json, f"cleared {data['cleared']} fault(s)")
 
 
-@dev_app.command("mint")
+@dev_app.command("mint", cls=Command)
 def mint(kind: str = typer.Argument(..., help="user_short, user_long, page or app."),
          app_id: str = typer.Option(..., "--app-id", help="The app."),
          user_id: str | None = typer.Option(None, "--user-id", help="The user (user tokens, a user's Page token)."),
          page_id: str | None = typer.Option(None, "--page-id", help="The Page (page tokens)."),
          scopes: str | None = typer.Option(None, help="Comma-separated permissions to grant first."),
          as_json: bool = JsonOpt) -> None:
-    """Mint a token directly; prints it (with --json, its expiry too)."""
+    """Mint a token directly; prints it (with --json, its expiry too).
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
+    if kind not in KINDS:
+        fail(f"no token kind {kind!r}", hint=f"give one of {', '.join(KINDS)}")
     body = {"kind": kind, "app_id": app_id, "user_id": user_id, "page_id": page_id,
             "scopes": scopes.split(",") if scopes else None}
     data = call("POST", "/tokens", {k: v for k, v in body.items() if v is not None})
     show(data, as_json, data["access_token"])
 
 
-@dev_app.command("reset")
+@dev_app.command("reset", cls=Command)
 def reset(as_json: bool = JsonOpt) -> None:
-    """Empty every table (the master key stays), the clock and the faults."""
+    """Empty every table (the master key stays), the clock and the faults.
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     show(call("POST", "/reset"), as_json, "reset")
 
 
-@dev_app.command("export")
+@dev_app.command("export", cls=Command)
 def export(file: Path = typer.Argument(..., help="Where to write the state (- for stdout)."),
            as_json: bool = JsonOpt) -> None:
-    """Save the whole state as versioned JSON (tokens as hashes, secrets sealed)."""
+    """Save the whole state as versioned JSON (tokens as hashes, secrets sealed).
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     data = call("GET", "/state")
     text = json.dumps(data, indent=1)
     if str(file) == "-":
@@ -173,10 +200,13 @@ def export(file: Path = typer.Argument(..., help="Where to write the state (- fo
         f"{n} {name}" for name, n in counts.items()))
 
 
-@dev_app.command("import")
+@dev_app.command("import", cls=Command)
 def import_(file: Path = typer.Argument(..., help="A state from `dev export`, or a fixture of apps, users, Pages."),
             as_json: bool = JsonOpt) -> None:
-    """Load a state (replaces everything) or a fixture (adds to what is there)."""
+    """Load a state (replaces everything) or a fixture (adds to what is there).
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     try:
         data = json.loads(file.read_text())
     except (OSError, ValueError) as exc:
@@ -185,9 +215,12 @@ def import_(file: Path = typer.Argument(..., help="A state from `dev export`, or
     show(answer, as_json, json.dumps(answer, indent=2))
 
 
-@dev_app.command("requests")
+@dev_app.command("requests", cls=Command)
 def requests(limit: int = typer.Option(20, min=1, max=1000, help="How many."), as_json: bool = JsonOpt) -> None:
-    """The last Graph calls the server answered, newest first."""
+    """The last Graph calls the server answered, newest first.
+
+    Exits 1 when the server cannot be reached or refuses the call.
+    """
     data = call("GET", "/requests", limit=limit)["data"]
     lines = [f"{r['time']:.0f} {r['method']:6} {r['status']} {r['code'] or '':>4} {r['path']} app={r['app_id']}"
              for r in data]

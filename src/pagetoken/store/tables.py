@@ -309,7 +309,7 @@ deliveries = Table(
     Index("ix_deliveries_status_next", "status", "next_attempt_at"),
 )
 
-# ---- the emulator controls of `serve --dev` (migration 0003) ---------------------------------------
+# ---- the emulator controls of `serve --dev` (migration 0004) ---------------------------------------
 
 # One row (id 1): how far the dev clock is moved from the wall clock, and a counter bumped on every change.
 dev_clock = Table(
