@@ -49,7 +49,7 @@ def _forget_caches(auth: Authority) -> None:
     """Every process empties its caches once it sees the store's change counter move; this one at once."""
     auth.store.changes.bump()
     auth.token_cache.clear()
-    auth.app_cache.clear()
+    auth.record_cache.clear()
 
 
 def reset(auth: Authority) -> None:
