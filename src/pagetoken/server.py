@@ -69,6 +69,27 @@ class MetricsMiddleware:
             self.metrics.latency.observe(time.perf_counter() - start)
 
 
+class WorkerHeader:
+    """Names the server process that answered (`X-Pagetoken-Worker: <pid>`), so an operator running
+    several workers, and the tests, can tell which one served a request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def wrapped(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                worker = (b"x-pagetoken-worker", str(os.getpid()).encode())  # read here: workers may fork
+                message["headers"] = [*message.get("headers", []), worker]
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
 def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | None = None) -> Starlette:
     """The whole server for one Authority. Extensions register on `app.state` (graph, web). With `dev`,
     the emulator controls of SPEC §11 under /_pagetoken/ (never otherwise)."""
@@ -134,6 +155,7 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
         routes.insert(0, control.mount(auth, graph, limiter, dev))
     app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(WorkerHeader)
     app.state.auth = auth
     app.state.graph = graph
     app.state.web = web
