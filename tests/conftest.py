@@ -111,13 +111,16 @@ def process_server_factory(tmp_path: Path) -> Iterator[type[ProcessServer]]:
         s.stop()
 
 
-SHORT_LIFETIMES = {"PAGETOKEN_SHORT_LIVED_SECONDS": "30", "PAGETOKEN_LONG_LIVED_SECONDS": "120",
+# Lifetimes the live tests never outlive (pytest's timeout is 300 s), yet short enough to tell apart:
+# a user token (1 h) is due under the vault tests' 2 h margin, a long-lived token (1 day) is not. So no
+# test depends on real time passing or not passing.
+SHORT_LIFETIMES = {"PAGETOKEN_SHORT_LIVED_SECONDS": "3600", "PAGETOKEN_LONG_LIVED_SECONDS": "86400",
                    "PAGETOKEN_CACHE_SECONDS": "0"}
 
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A real `pagetoken serve` subprocess with short lifetimes (30 s / 120 s) and an app ready."""
+    """A real `pagetoken serve` subprocess with shortened lifetimes (1 h / 1 day) and an app ready."""
     srv = LiveServer(tmp_path / "live", env=dict(SHORT_LIFETIMES))
     srv.setup_app()
     srv.start()

@@ -1,4 +1,4 @@
-"""The live-server fixture the client and vault tests build on: short lifetimes, server-side counts."""
+"""The live-server fixture the client and vault tests build on: shortened lifetimes, server-side counts."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ def test_live_server_has_short_lifetimes_and_counts_exchanges(live_server: LiveS
     r = httpx.get(f"{live_server.url}/oauth/access_token", params={
         "grant_type": "fb_exchange_token", "client_id": live_server.app_id, "client_secret": live_server.app_secret,
         "fb_exchange_token": token}).json()
-    assert r["expires_in"] == 120
+    assert r["expires_in"] == 86400
     assert live_server.exchanged_count(token) == 1
     debug = httpx.get(f"{live_server.url}/debug_token", params={"input_token": token,
                                                                 "access_token": live_server.app_token}).json()
-    assert debug["data"]["expires_at"] - debug["data"]["issued_at"] == 30
+    assert debug["data"]["expires_at"] - debug["data"]["issued_at"] == 3600
