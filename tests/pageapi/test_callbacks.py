@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,14 +51,41 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     raise AssertionError("timed out waiting for the callback worker")
 
 
-def _remove_app(srv: ThreadServer, s: Scene) -> float:
-    """The user removes the app; returns how long the revocation took."""
+def _remove_app(srv: ThreadServer, s: Scene) -> None:
+    """The user removes the app; their token stops working at once."""
     token = s.user_token(s.owner_id, ["pages_show_list"])
-    started = time.monotonic()
     r = srv.delete(f"/{s.owner_id}/permissions", access_token=token)
     assert r.json() == {"success": True}
     assert srv.get("/me", access_token=token).json()["error"]["error_subcode"] == 458
-    return time.monotonic() - started
+
+
+@pytest.fixture
+def rounds(monkeypatch: pytest.MonkeyPatch) -> Callable[[Authority], None]:
+    """`rounds(auth)` wakes the callback worker and returns once it has run a whole round that began after
+    the call: whatever was not sent then was not due (no sleeping, no guessing the poll interval)."""
+    finished: list[int] = [0]
+    done = threading.Condition()
+    real = callbacks.deliver_due
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with done:
+                finished[0] += 1
+                done.notify_all()
+
+    monkeypatch.setattr(callbacks, "deliver_due", counted)
+
+    def one_round(auth: Authority) -> None:
+        with done:
+            target = finished[0] + 2  # the round in progress may have begun before the call
+        worker = callbacks.worker_for(auth)
+        with done:
+            while finished[0] < target:
+                worker.on_app_removed()
+                assert done.wait(timeout=10), "the callback worker did not run"
+    return one_round
 
 
 def _check(signed: str, secret: str, user_id: str) -> dict[str, Any]:
@@ -68,7 +96,8 @@ def _check(signed: str, secret: str, user_id: str) -> dict[str, Any]:
     return payload
 
 
-def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadServer, receiver: Receiver) -> None:
+def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadServer, receiver: Receiver,
+                                                                  rounds: Callable[[Authority], None]) -> None:
     s = scene(server.auth)
     apps.configure(s.auth, s.app_id, deauthorize_url=receiver.url)
     receiver.status = 500
@@ -78,9 +107,12 @@ def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadS
     row = callbacks.listing(s.auth, s.app_id)[0]
     assert row.status == "pending" and row.last_error == "HTTP 500"
     assert row.next_attempt_at == pytest.approx(server.clock.now() + 2.0)
-    time.sleep(0.6)
-    assert receiver.attempts == 1  # not before its time: the clock has not moved
-    server.clock.advance(2.0)
+    rounds(server.auth)
+    assert receiver.attempts == 1  # not before its time: the worker looked, and the clock has not moved
+    server.clock.advance(1.9)
+    rounds(server.auth)
+    assert receiver.attempts == 1
+    server.clock.advance(0.1)
     wait_for(lambda: receiver.attempts == 2)
     wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].attempts == 2)
     assert callbacks.listing(s.auth, s.app_id)[0].next_attempt_at == pytest.approx(server.clock.now() + 4.0)
@@ -94,8 +126,12 @@ def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadS
 def test_a_slow_receiver_never_blocks_the_revocation(server: ThreadServer, receiver: Receiver) -> None:
     s = scene(server.auth)
     apps.configure(s.auth, s.app_id, deauthorize_url=receiver.url)
-    receiver.delay = 1.5
-    assert _remove_app(server, s) < 1.0
+    receiver.hold()  # the receiver keeps every request in flight until released
+    _remove_app(server, s)  # answered (and the token refused) while no delivery has finished
+    assert receiver.answered == 0
+    assert receiver.arrived.wait(timeout=10)  # the delivery is under way, and still stuck
+    assert receiver.answered == 0 and server.get("/healthz").status_code == 200
+    receiver.release()
     wait_for(lambda: len(receiver.received) == 1)
 
 
@@ -143,7 +179,9 @@ def test_a_real_server_process_delivers_after_it_restarts(process_server_factory
 
     import httpx
 
-    env = {"PAGETOKEN_CALLBACK_BACKOFF_SECONDS": "0.2", "PAGETOKEN_CALLBACK_POLL_SECONDS": "0.1"}
+    # retry at once (no backoff to wait for), and never give up while the test runs
+    env = {"PAGETOKEN_CALLBACK_BACKOFF_SECONDS": "0", "PAGETOKEN_CALLBACK_POLL_SECONDS": "0.1",
+           "PAGETOKEN_CALLBACK_MAX_ATTEMPTS": "100000"}
     first = process_server_factory(tmp_path / "data", env=env)
     app = json.loads(first.cli("apps", "create", "--name", "Deauth", "--json").stdout)
     first.cli("apps", "set", app["id"], "--deauthorize-url", receiver.url)

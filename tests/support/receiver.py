@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,11 +23,18 @@ class Received:
 
 
 class Receiver:
-    """Listens on 127.0.0.1; answers `status` (after `delay` seconds) with `reply` to every request."""
+    """Listens on 127.0.0.1; answers `status` with `reply` to every request.
+
+    With `hold()` every answer waits until `release()` (so a test can keep a request in flight without
+    sleeping); `arrived` is set when a request has come in.
+    """
 
     def __init__(self, path: str = "/hook", reply: bytes = b"{}", content_type: str = "application/json") -> None:
         self.status = 200
-        self.delay = 0.0
+        self.gate = threading.Event()
+        self.gate.set()
+        self.arrived = threading.Event()
+        self.answered = 0  # requests fully answered
         self.requests: list[Received] = []
         outer = self
 
@@ -40,12 +46,14 @@ class Receiver:
                 status = outer.status
                 outer.requests.append(Received(self.command, parts.path, parse_qs(parts.query),
                                                {k.lower(): v for k, v in self.headers.items()}, body, status))
-                time.sleep(outer.delay)
+                outer.arrived.set()
+                outer.gate.wait(timeout=60)
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+                outer.answered += 1
 
             do_GET = do_POST = _handle  # noqa: N815 - the stdlib's names
 
@@ -58,11 +66,18 @@ class Receiver:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
+    def hold(self) -> None:
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
+
     def on(self, path: str | None = None) -> list[Received]:
         """The requests to `path` (the receiver's own path by default)."""
         wanted = path or self.path
         return [r for r in self.requests if r.path == wanted]
 
     def close(self) -> None:
+        self.release()
         self.httpd.shutdown()
         self.httpd.server_close()
