@@ -43,9 +43,18 @@ def test_find_tokens_in_text_and_not_inside_words() -> None:
 
 
 @given(st.text())
-def test_find_tokens_never_raises_and_only_returns_valid(text: str) -> None:
-    for _start, _end, tok in tokens.find_tokens(text):
-        assert tokens.is_well_formed(tok)
+def test_find_tokens_never_raises_on_any_text(text: str) -> None:
+    assert all(tokens.is_well_formed(tok) for _start, _end, tok in tokens.find_tokens(text))
+
+
+@given(st.lists(st.one_of(st.text(), st.builds(tokens.new_token)), min_size=1))
+def test_find_tokens_finds_every_token_among_any_text(pieces: list[str]) -> None:
+    """Real tokens between arbitrary text (space-separated): every one is found, at its place."""
+    text = " ".join(pieces)
+    found = tokens.find_tokens(text)
+    planted = [p for p in pieces if tokens.is_well_formed(p) and p.startswith("EAA")]
+    assert all(text[start:end] == tok and tokens.is_well_formed(tok) for start, end, tok in found)
+    assert [tok for _s, _e, tok in found if tok in planted] == planted
 
 
 def test_keyed_hash_depends_on_key_and_token() -> None:

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
+# A dev dependency: imported outright, so a missing SDK fails the run instead of skipping these tests.
+from facebook_business.adobjects.page import Page
+from facebook_business.api import FacebookAdsApi
+from facebook_business.exceptions import FacebookRequestError
+from facebook_business.session import FacebookSession
+
 from tests.support.servers import ThreadServer
 
 from .helpers import EVERYTHING, Scene, scene
 
-fb = pytest.importorskip("facebook_business")
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
-
-from facebook_business.adobjects.page import Page  # noqa: E402
-from facebook_business.api import FacebookAdsApi  # noqa: E402
-from facebook_business.exceptions import FacebookRequestError  # noqa: E402
-from facebook_business.session import FacebookSession  # noqa: E402
 
 
 @pytest.fixture

@@ -194,12 +194,25 @@ class LiveServer(ProcessServer):
 
         return Authority.open(Settings(self.data_dir, self.db, Lifetimes.from_env({**os.environ, **self.env})))
 
-    def exchanged_count(self, token: str) -> int:
-        """How many times the server exchanged `token` (fb_exchange_token), counted in its database."""
-        from pagetoken.authority.issue import exchanged_count
-
+    def exchanged_count(self, token: str) -> int | None:
+        """How many times the server exchanged `token` (fb_exchange_token), counted in its database;
+        None when the server never issued `token` (so 0 means "known, and never exchanged")."""
         auth = self.authority()
         try:
             return exchanged_count(auth, token)
         finally:
             auth.close()
+
+
+def exchanged_count(auth: Authority, token: str) -> int | None:
+    """The tokens made from `token` by fb_exchange_token; None for a token the authority never issued."""
+    from sqlalchemy import func, select
+
+    from pagetoken.store.tables import tokens
+
+    with auth.store.read() as conn:
+        parent = conn.execute(select(tokens.c.id).where(tokens.c.hash == auth.hash(token))).scalar()
+        if parent is None:
+            return None
+        return int(conn.execute(select(func.count()).select_from(tokens).where(
+            (tokens.c.parent_id == parent) & (tokens.c.how == "exchange"))).scalar_one())

@@ -94,7 +94,9 @@ def test_nobody_manages_anothers_apps_or_tokens(server: ThreadServer) -> None:
         r = mallory.post(path, data={"csrf_token": token, "require_proof": "on"})
         assert r.status_code == 404 and world.secret not in r.text
     assert apps.secret(server.auth, world.app_id) == world.secret
-    assert mallory.post(f"/settings/apps/{world.app_id}/revoke", data={"csrf_token": token}).status_code == 404
+    r = mallory.post(f"/settings/apps/{world.app_id}/revoke", data={"csrf_token": token})
+    assert r.status_code == 404 and "not among your authorized apps" in r.text
+    assert server.get("/me", access_token=world.user_token).status_code == 200  # Tess's grant is untouched
     # Someone else's user token does not become a Page token or get extended through the Explorer.
     json_headers = {"Accept": "application/json"}
     r = mallory.post("/explorer/page-token", headers=json_headers,
@@ -104,7 +106,8 @@ def test_nobody_manages_anothers_apps_or_tokens(server: ThreadServer) -> None:
     assert r.status_code == 400 and "your own tokens" in r.json()["error"]
     r = mallory.post("/explorer/user-token", headers=json_headers,
                      data={"csrf_token": token, "app_id": world.app_id, "permission": "pages_show_list"})
-    assert r.status_code == 400
+    assert r.status_code == 400 and r.json()["error"] == "Choose one of your apps first."
+    assert "EAA" not in r.text  # no token was made for Mallory on Tess's app
 
 
 def test_explorer_endpoints_answer_json(server: ThreadServer) -> None:

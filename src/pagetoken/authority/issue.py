@@ -5,7 +5,7 @@ Only the keyed hash of a token is written; the token itself goes back to the cal
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 
 from pagetoken.core import errors
 from pagetoken.core.kinds import Origin, Source, TokenKind
@@ -117,13 +117,3 @@ def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, flo
                        user_id=info.user_id, page_id=info.page_id, source=Source.EXCHANGE, scopes=scopes,
                        expires_at=expires, long_lived=True, parent_id=info.token_id)
     return token, expires
-
-
-def exchanged_count(auth: Authority, token: str) -> int:
-    """How many times a token was exchanged (fb_exchange_token extensions made from it), live or not."""
-    with auth.store.read() as conn:
-        parent = conn.execute(select(tokens.c.id).where(tokens.c.hash == auth.hash(token))).scalar()
-        if parent is None:
-            return 0
-        return len(conn.execute(select(tokens.c.id).where(
-            (tokens.c.parent_id == parent) & (tokens.c.how == Source.EXCHANGE))).all())
