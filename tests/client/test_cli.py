@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from typer.testing import CliRunner
@@ -156,6 +159,16 @@ def test_two_processes_never_exchange_one_token_twice(base_args: list[str], grap
     assert all(graph.exchanges[t] == 1 for t in tokens), graph.exchanges
 
 
+def read_line(stream: IO[str], timeout: float = 30.0) -> str:
+    """One line from a child's output, or a failure after `timeout` seconds (never a hang)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"no line within {timeout} s") from None
+
+
 def test_watch_stops_cleanly_on_sigterm(base_args: list[str], graph: FakeGraph) -> None:
     token = graph.user_token()
     make_due(graph, token)
@@ -163,7 +176,7 @@ def test_watch_stops_cleanly_on_sigterm(base_args: list[str], graph: FakeGraph) 
     cmd = [sys.executable, "-m", "pagetoken.client.cli", *base_args, "watch", "--interval", "0.2", "--json"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    first = json.loads(proc.stdout.readline())
+    first = json.loads(read_line(proc.stdout))
     assert first["name"] == "me" and first["action"] == "rotated"
     os.kill(proc.pid, signal.SIGTERM)
     out, err = proc.communicate(timeout=20)

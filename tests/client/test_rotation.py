@@ -13,6 +13,7 @@ from pagetoken.client import GraphClient, Notifier, RetryPolicy, Rotator, Static
 from pagetoken.client.rotation import DAY, margin_for
 from pagetoken.core import errors
 from pagetoken.core.clock import ManualClock
+from tests.support.servers import refused_url
 
 from .conftest import Receiver
 from .fakegraph import FakeGraph
@@ -215,9 +216,11 @@ def test_watch_stops_on_the_event(vault: Vault, client: GraphClient, fake: FakeG
 
 def test_webhook_failures_are_logged_not_raised(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     sleeps: list[float] = []
-    n = Notifier("http://127.0.0.1:9/hook", "s", attempts=2, timeout=0.5, sleep=sleeps.append)
+    held, url = refused_url("/hook")  # bound by this process and never listening: connections are refused
+    n = Notifier(url, "s", attempts=2, timeout=0.5, sleep=sleeps.append)
     with caplog.at_level(logging.WARNING):
         assert n.notify("token.needs_reauth", {"name": "x"}) is False
+    held.close()
     assert len(sleeps) == 1 and "webhook for token.needs_reauth failed" in caplog.text
     with pytest.raises(ValueError):
         Notifier("http://127.0.0.1:9/hook")

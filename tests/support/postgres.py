@@ -48,8 +48,16 @@ class Cluster:
 
     def start(self) -> Cluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.root / "pg.log"), "-w", "start")
+        for attempt in range(5):
+            opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.root / "pg.log"), "-w", "start")
+                return self
+            except subprocess.CalledProcessError:
+                if attempt == 4:
+                    raise
+                self.port = free_port()  # the port was taken between choosing it and binding it
+                self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         return self
 
     def create_database(self, name: str) -> str:

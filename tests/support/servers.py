@@ -23,18 +23,41 @@ from pagetoken.core.proof import appsecret_proof
 from pagetoken.server import build_app
 
 
+def listening_socket() -> socket.socket:
+    """A loopback socket bound to a port the kernel chose, already listening: handed to the server as it
+    is, so no other process can take the port between choosing it and serving on it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
 def free_port() -> int:
+    """A port that was free a moment ago, for servers that bind it themselves (PostgreSQL, `pagetoken
+    serve`): the callers retry with another one if something took it meanwhile."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def wait_until_up(url: str, timeout: float = 20.0) -> None:
+def refused_url(path: str = "/") -> tuple[socket.socket, str]:
+    """A URL on which connections are refused: a port this process holds bound but never listens on.
+    Keep the socket open while the URL is in use."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}{path}"
+
+
+def wait_until_up(url: str, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """Poll /healthz until it answers; False if `proc` exited first (it could not bind its port)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
         try:
             if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
+                return True
         except httpx.HTTPError:
             pass
         time.sleep(0.05)
@@ -59,11 +82,12 @@ class InThread:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.port = free_port()
+        self.sock = listening_socket()
+        self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def start(self) -> InThread:
         self.thread.start()
@@ -73,6 +97,7 @@ class InThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.sock.close()
 
 
 class ThreadServer(InThread):
@@ -143,14 +168,20 @@ class ProcessServer:
 
     def start(self) -> ProcessServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
-        cmd = [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.data_dir)]
-        if self.db:
-            cmd += ["--db", self.db]
-        cmd += ["serve", "--port", str(self.port), "--workers", str(self.workers), *self.serve_args]
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self._env())
-        wait_until_up(self.url, timeout=60)
-        return self
+        for _attempt in range(5):
+            log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
+            cmd = [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.data_dir)]
+            if self.db:
+                cmd += ["--db", self.db]
+            cmd += ["serve", "--port", str(self.port), "--workers", str(self.workers), *self.serve_args]
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self._env())
+            log.close()
+            if wait_until_up(self.url, timeout=60, proc=self.proc):
+                return self
+            # the port was taken between choosing it and binding it: choose another
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError(f"`pagetoken serve` could not bind a port; see {self.log_path}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
