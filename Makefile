@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8787
 
-.PHONY: serve test lint typecheck bench clean
+.PHONY: serve test lint typecheck bench clean screenshots
 
 # `serve` needs only the runtime dependencies; `test` adds the dev extra on top.
 $(STAMP): pyproject.toml
@@ -27,6 +27,10 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Refresh the README's pictures in docs/images (the browser tests write to build/screenshots otherwise).
+screenshots: $(DEV_STAMP)
+	PAGETOKEN_SCREENSHOTS=docs/images $(BIN)/python -m pytest -m browser -q
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -16,7 +16,10 @@ from tests.conftest import need
 from tests.support.servers import ThreadServer, World
 
 CHROMIUM = os.environ.get("PAGETOKEN_CHROMIUM", "/usr/bin/chromium")
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+ROOT = Path(__file__).resolve().parents[2]
+# Where the browser tests save their screenshots: build/screenshots (ignored) on every run; `make screenshots`
+# points this at docs/images to refresh the README's pictures on purpose.
+IMAGES = ROOT / os.environ.get("PAGETOKEN_SCREENSHOTS", "build/screenshots")
 LAPTOP = {"width": 1366, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
@@ -69,7 +72,7 @@ def login(page: Any, server: ThreadServer, email: str, password: str, target: st
 
 def screenshots(page: Any, name: str, phone_anchor: str | None = None) -> None:
     """The page at laptop width (whole page) and on a phone screen (scrolled to `phone_anchor`),
-    saved for the README as docs/images/NAME-laptop.png and NAME-phone.png. At phone width nothing
+    saved as NAME-laptop.png and NAME-phone.png under IMAGES. At phone width nothing
     may stick out sideways."""
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(LAPTOP)
