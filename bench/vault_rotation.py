@@ -1,6 +1,7 @@
 """How fast is the vault? Sealed writes and reads, the due scan, and a rotation pass by N workers.
 
-Prints figures; asserts nothing. Bounded loops, 127.0.0.1 only (a stand-in Graph from the tests).
+Prints figures; exits non-zero unless every due token was rotated exactly once.
+Bounded loops, 127.0.0.1 only (a stand-in Graph from the tests).
 Usage: python bench/vault_rotation.py [--tokens N] [--workers N] [--db URL]
 """
 
@@ -28,7 +29,7 @@ def rate(label: str, count: int, seconds: float) -> None:
     print(f"{label:<34} {count:>6} in {seconds:6.2f} s   {count / seconds:9.0f}/s")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tokens", type=int, default=300, help="tokens in the vault")
     parser.add_argument("--workers", type=int, default=4, help="rotating workers (threads, one vault each)")
@@ -60,10 +61,12 @@ def main() -> None:
             rate("due scan (rows scanned)", args.tokens, time.perf_counter() - started)
         print(f"{'due':<34} {len(due):>6}")
 
+        outcomes: list[str] = []
+
         def worker() -> None:
             with Vault(url, StaticKeys([key]), clock) as v, \
                     GraphClient(graph.url, app_id=graph.app_id, app_secret=graph.secret) as c:
-                Rotator(v, c).rotate_due()
+                outcomes.extend(o.action for o in Rotator(v, c).rotate_due())
 
         started = time.perf_counter()
         threads = [threading.Thread(target=worker) for _ in range(args.workers)]
@@ -71,13 +74,20 @@ def main() -> None:
             t.start()
         for t in threads:
             t.join()
-        rate(f"rotated by {args.workers} workers", len(due), time.perf_counter() - started)
+        rotated = outcomes.count("rotated")
+        rate(f"rotated by {args.workers} workers", rotated, time.perf_counter() - started)
         twice = sum(1 for token in tokens if graph.exchanges[token] > 1)
         print(f"{'exchanged more than once':<34} {twice:>6}")
         vault.close()
     finally:
         graph.stop()
+    other = [a for a in outcomes if a not in ("rotated", "skipped")]  # skipped: another worker held its lease
+    if rotated != len(due) or twice or other:
+        print(f"FAILED: {rotated} of {len(due)} due tokens rotated, {twice} exchanged twice, other outcomes "
+              f"{sorted(set(other))}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
