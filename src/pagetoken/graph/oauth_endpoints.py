@@ -66,5 +66,6 @@ def debug_token(call: Call, raw_token: str | None) -> dict[str, Any]:
         return {"data": inspect.describe_invalid(call.auth, input_token, exc)}
     if info.app_id != viewer.app_id:
         mismatch = errors.TokenError("The App_id in the input_token did not match the Viewing App")
-        return {"data": inspect.describe_invalid(call.auth, input_token, mismatch)}
+        # SPEC §4: another app's token answers is_valid false and an error, and nothing about it
+        return {"data": {"is_valid": False, "scopes": [], "error": mismatch.short()}}
     return {"data": inspect.describe(call.auth, info)}
