@@ -12,6 +12,7 @@ from pagetoken.core import errors
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.errors import GraphError
 from pagetoken.core.kinds import Source
+from tests.support.servers import deliveries
 
 ALL = ["pages_show_list", "pages_read_engagement", "pages_manage_posts", "read_insights", "pages_manage_metadata"]
 
@@ -258,15 +259,13 @@ def test_database_holds_no_token_and_no_secret(auth: Authority) -> None:
 
 
 def test_removal_stores_its_callback_in_the_same_transaction(auth: Authority) -> None:
-    from pagetoken.authority import callbacks
-
     s = scene(auth)
     apps.configure(auth, s.app.id, deauthorize_url="https://app.example/deauth")
     grants.remove_app(auth, s.user_id, s.app.id)  # no server, no worker: the row must be there already
-    rows = callbacks.listing(auth, s.app.id)
+    rows = deliveries(auth, s.app.id)
     assert [(r.user_id, r.status, r.url) for r in rows] == [(s.user_id, "pending", "https://app.example/deauth")]
     grants.remove_app(auth, s.user_id, s.app.id)  # removing again sends nothing new
-    assert len(callbacks.listing(auth, s.app.id)) == 1
+    assert len(deliveries(auth, s.app.id)) == 1
 
 
 def test_a_page_token_carries_what_the_users_tasks_allow(auth: Authority) -> None:
@@ -304,3 +303,29 @@ def test_purge_forgets_long_dead_tokens_and_spent_codes(auth: Authority, clock: 
         inspect.resolve(auth, s.user_token)
     assert code_of(e) == (190, None)  # now simply unknown
     assert inspect.resolve(auth, live).kind == "user"  # the live long-lived token stays
+
+
+def test_set_tasks_to_nothing_removes_the_role_and_its_page_tokens(auth: Authority) -> None:
+    s = scene(auth)
+    helper, _ = users.create(auth, "Helper", None, "password123")
+    assert pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"]) == ["ANALYZE"]
+    helper_token = oauth.grant_and_token(auth, s.app, helper.id, ALL, [], None).access_token
+    page_tok = _page_token(auth, helper_token, s.page_id)
+    assert pages.set_tasks(auth, s.page_id, helper.id, []) == []
+    with pytest.raises(GraphError) as e:
+        inspect.resolve(auth, page_tok)
+    assert e.value.code == 190 and e.value.message.startswith("The user must be an administrator of the page")
+    assert inspect.resolve(auth, helper_token).user_id == helper.id  # the user token lives on
+    assert pages.remove_role(auth, s.page_id, helper.id) is False  # nothing left to remove
+
+
+def test_set_tasks_refuses_unknown_tasks_and_unknown_people(auth: Authority) -> None:
+    s = scene(auth)
+    helper, _ = users.create(auth, "Helper", None, "password123")
+    with pytest.raises(GraphError) as e:
+        pages.set_tasks(auth, s.page_id, helper.id, ["JUGGLE"])
+    assert e.value.code == 100 and "JUGGLE" in e.value.message
+    with pytest.raises(GraphError) as e:
+        pages.set_tasks(auth, s.page_id, "999999999", ["ANALYZE"])
+    assert e.value.code == 100 and "999999999" in e.value.message
+    assert set(pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE", "MODERATE"])) == {"MODERATE", "ANALYZE"}

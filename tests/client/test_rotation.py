@@ -230,3 +230,45 @@ def test_rotation_uses_a_retrying_client(fake: FakeGraph) -> None:
     # A sanity check on the fixture the rotation tests rely on.
     with GraphClient(fake.url, app_id=fake.app_id, app_secret=fake.secret, retry=RetryPolicy(attempts=1)) as c:
         assert c.app_token().access_token == fake.app_token
+
+
+@pytest.mark.parametrize("how", ["error", "invalid", "error_and_no_expires_in"])
+def test_rotation_keeps_what_is_known_when_debug_token_fails(vault: Vault, client: GraphClient, fake: FakeGraph,
+                                                             clock: ManualClock, how: str,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """After the exchange, debug_token of the fresh token fails (an error, or an answer that says nothing):
+    the fresh token is stored anyway, with the old row's facts and the exchange's lifetime."""
+    token = add_user(vault, client, fake, pages=False)
+    before = vault.get("me")
+    clock.advance(55 * DAY)
+    real_route, real_exchange = fake._route, fake._exchange
+
+    def route(method: str, path: str, params: dict[str, str]) -> object:
+        if path == "debug_token" and how.startswith("error"):
+            raise errors.unknown_error()
+        if path == "debug_token" and how == "invalid":
+            return {"data": {"is_valid": False, "scopes": []}}
+        return real_route(method, path, params)
+
+    def exchange(old: str) -> object:
+        answer = dict(real_exchange(old))
+        if how == "error_and_no_expires_in":
+            del answer["expires_in"]
+        return answer
+
+    monkeypatch.setattr(fake, "_route", route)
+    monkeypatch.setattr(fake, "_exchange", exchange)
+    with caplog.at_level(logging.WARNING):
+        assert [o.action for o in Rotator(vault, client).rotate_due()] == ["rotated"]
+    fresh = vault.get("me")
+    assert vault.token("me") != token and fake.exchanges[token] == 1 and fake.revocations[token] == 1
+    assert (fresh.kind, fresh.app_id, fresh.user_id, fresh.scopes) == (before.kind, before.app_id, before.user_id,
+                                                                        before.scopes)
+    assert fresh.issued_at == int(clock.now())
+    if how == "error_and_no_expires_in":  # nothing says how long the fresh one lives: the old expiry stands
+        assert fresh.expires_at == before.expires_at
+    else:
+        assert fresh.expires_at == int(clock.now()) + fake.lifetime  # from the exchange's expires_in
+    if how.startswith("error"):
+        assert "debug_token failed for the fresh me" in caplog.text

@@ -136,3 +136,80 @@ def test_each_worker_process_enforces_its_share_of_the_limits() -> None:
     assert (one.app, one.user) == (100, 10)
     assert (four.app, four.user, four.page) == (25, 3, 2500)
     assert four.time_budget == one.time_budget / 4
+
+
+def _error(r: httpx.Response) -> tuple[int, int, str]:
+    """(HTTP status, Graph code, message without its "(#code) " prefix)."""
+    e = r.json()["error"]
+    prefix = f"(#{e['code']}) "
+    assert e["message"].startswith(prefix)
+    return r.status_code, e["code"], e["message"][len(prefix):]
+
+
+@pytest.mark.parametrize(("batch", "message"), [
+    ("{}", "batch must be a non-empty JSON array of requests"),
+    ("[]", "batch must be a non-empty JSON array of requests"),
+    ("[1]", "each batch request must be an object with a relative_url"),
+    ('[{"method": "GET"}]', "each batch request must be an object with a relative_url"),
+    ('[{"relative_url": 7}]', "each batch request must be an object with a relative_url"),
+])
+def test_a_malformed_batch_is_refused_whole(module_server: ThreadServer, batch: str, message: str) -> None:
+    r = httpx.post(module_server.url + "/v25.0/", data={"batch": batch}, timeout=10)
+    assert _error(r) == (400, 100, message)
+
+
+def test_a_malformed_request_in_a_batch_fails_alone(module_server: ThreadServer) -> None:
+    srv, s = module_server, scene(module_server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    answers = _batch(srv, [
+        {"method": "GET", "relative_url": "me", "body": 5},
+        {"method": "PATCH", "relative_url": "me"},
+        {"method": "GET", "relative_url": "me", "body": "method=trace"},
+        {"method": "GET", "relative_url": "?fields=id"},
+        {"method": "GET", "relative_url": "me", "body": {"fields": "id"}},
+    ], access_token=token, include_headers="false").json()
+    errors = [json.loads(a["body"]).get("error", {}) for a in answers]
+    assert [a["code"] for a in answers] == [400, 400, 400, 400, 200]
+    assert [e.get("code") for e in errors[:4]] == [100] * 4
+    assert errors[0]["message"] == "(#100) a batch request's body must be a form-encoded string or an object"
+    assert errors[1]["message"].endswith("not 'PATCH'") and errors[2]["message"].endswith("not 'TRACE'")
+    assert "batches do not nest" in errors[3]["message"]
+    assert json.loads(answers[4]["body"]) == {"id": s.page_id}
+
+
+def test_a_body_over_5_mb_is_refused_before_it_is_read(module_server: ThreadServer) -> None:
+    s = scene(module_server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    big = "x" * (5 * 1024 * 1024 + 1)
+    r = httpx.post(f"{module_server.url}/v25.0/{s.page_id}/feed", timeout=30,
+                   data={"access_token": token, "message": big})
+    assert _error(r) == (400, 100, "the request body is larger than 5 MB")
+    just_under = httpx.post(f"{module_server.url}/v25.0/{s.page_id}/feed", timeout=30,
+                            data={"access_token": token, "message": "y" * 1000})
+    assert just_under.status_code == 200 and "id" in just_under.json()
+
+
+@pytest.mark.parametrize(("ctype", "body", "message"), [
+    ("multipart/form-data; boundary=XYZ", b"--XYZ\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--XYZ--\r\n",
+     "the request body could not be parsed"),
+    ("multipart/form-data", b"--XYZ\r\n\r\nno boundary given\r\n", "the request body could not be parsed"),
+    ("application/json", b"{not json", "the request body is not valid JSON"),
+    ("application/json", b"[1, 2]", "a JSON body must be an object of parameters"),
+])
+def test_malformed_bodies_answer_a_graph_error(module_server: ThreadServer, ctype: str, body: bytes,
+                                               message: str) -> None:
+    s = scene(module_server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    r = httpx.post(f"{module_server.url}/v25.0/{s.page_id}/feed", params={"access_token": token}, content=body,
+                   headers={"Content-Type": ctype}, timeout=10)
+    assert _error(r) == (400, 100, message)
+
+
+def test_multipart_fields_and_files_are_parameters(module_server: ThreadServer) -> None:
+    s = scene(module_server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    r = httpx.post(f"{module_server.url}/v25.0/{s.page_id}/feed", data={"access_token": token},
+                   files={"message": ("m.txt", b"sent as a file part", "text/plain")}, timeout=10)
+    assert r.status_code == 200, r.text
+    post = httpx.get(f"{module_server.url}/v25.0/{r.json()['id']}", params={"access_token": token}, timeout=10)
+    assert post.json()["message"] == "sent as a file part"

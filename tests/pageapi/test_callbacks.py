@@ -18,7 +18,7 @@ from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.core.proof import parse_signed_request
 from pagetoken.store.store import Store
 from tests.support.receiver import Receiver as BaseReceiver
-from tests.support.servers import ProcessServer, ThreadServer
+from tests.support.servers import ProcessServer, ThreadServer, deliveries
 
 from .helpers import Scene, scene
 
@@ -103,8 +103,8 @@ def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadS
     receiver.status = 500
     _remove_app(server, s)
     wait_for(lambda: receiver.attempts == 1)
-    wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].attempts == 1)
-    row = callbacks.listing(s.auth, s.app_id)[0]
+    wait_for(lambda: deliveries(s.auth, s.app_id)[0].attempts == 1)
+    row = deliveries(s.auth, s.app_id)[0]
     assert row.status == "pending" and row.last_error == "HTTP 500"
     assert row.next_attempt_at == pytest.approx(server.clock.now() + 2.0)
     rounds(server.auth)
@@ -114,13 +114,13 @@ def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadS
     assert receiver.attempts == 1
     server.clock.advance(0.1)
     wait_for(lambda: receiver.attempts == 2)
-    wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].attempts == 2)
-    assert callbacks.listing(s.auth, s.app_id)[0].next_attempt_at == pytest.approx(server.clock.now() + 4.0)
+    wait_for(lambda: deliveries(s.auth, s.app_id)[0].attempts == 2)
+    assert deliveries(s.auth, s.app_id)[0].next_attempt_at == pytest.approx(server.clock.now() + 4.0)
     receiver.status = 200
     server.clock.advance(4.0)
     wait_for(lambda: len(receiver.received) == 1)
     _check(receiver.received[0], s.secret, s.owner_id)
-    wait_for(lambda: callbacks.listing(s.auth, s.app_id)[0].status == "delivered")
+    wait_for(lambda: deliveries(s.auth, s.app_id)[0].status == "delivered")
 
 
 def test_a_slow_receiver_never_blocks_the_revocation(server: ThreadServer, receiver: Receiver) -> None:
@@ -138,7 +138,7 @@ def test_a_slow_receiver_never_blocks_the_revocation(server: ThreadServer, recei
 def test_no_deauthorize_url_no_delivery(server: ThreadServer) -> None:
     s = scene(server.auth)
     _remove_app(server, s)
-    assert callbacks.listing(s.auth, s.app_id) == []
+    assert deliveries(s.auth, s.app_id) == []
 
 
 def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver) -> None:
@@ -150,7 +150,7 @@ def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver
     receiver.status = 503
     _remove_app(srv, s)
     wait_for(lambda: receiver.attempts >= 1)
-    wait_for(lambda: callbacks.listing(first, s.app_id)[0].attempts >= 1)
+    wait_for(lambda: deliveries(first, s.app_id)[0].attempts >= 1)
     srv.stop()
     first.close()
     assert receiver.received == []
@@ -162,7 +162,7 @@ def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver
     try:
         wait_for(lambda: len(receiver.received) == 1)
         _check(receiver.received[0], s.secret, s.owner_id)
-        wait_for(lambda: callbacks.listing(second, s.app_id)[0].status == "delivered")
+        wait_for(lambda: deliveries(second, s.app_id)[0].status == "delivered")
     finally:
         again.stop()
         second.close()

@@ -248,3 +248,13 @@ def exchanged_count(auth: Authority, token: str) -> int | None:
             return None
         return int(conn.execute(select(func.count()).select_from(tokens).where(
             (tokens.c.parent_id == parent) & (tokens.c.how == "exchange"))).scalar_one())
+
+
+def deliveries(auth: Authority, app_id: str) -> list[Any]:
+    """The deauthorize delivery rows of an app, newest first (what the callback worker sees)."""
+    from sqlalchemy import select
+
+    from pagetoken.store.tables import deliveries as table
+
+    with auth.store.read() as conn:
+        return list(conn.execute(select(table).where(table.c.app_id == app_id).order_by(table.c.id.desc())))

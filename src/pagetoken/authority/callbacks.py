@@ -127,15 +127,6 @@ def deliver_due(auth: Authority, client: httpx.Client, base: float, max_attempts
     return done
 
 
-def listing(auth: Authority, app_id: str | None = None) -> list[Any]:
-    """Delivery rows (newest first), for operators and tests."""
-    query = select(deliveries).order_by(deliveries.c.id.desc())
-    if app_id is not None:
-        query = query.where(deliveries.c.app_id == app_id)
-    with auth.store.read() as conn:
-        return list(conn.execute(query))
-
-
 class Worker:
     """The background sender: wakes when a delivery is queued, and every poll interval."""
 
