@@ -35,7 +35,10 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert result.exit_code == 0 and "Usage" in result.output and len(result.output) > 80
 
 
-def test_the_whole_story_from_the_command_line(tmp_path: Path) -> None:
+def test_the_whole_story_from_the_command_line(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the data dir's SQLite file, then on PostgreSQL (--db from PAGETOKEN_DB)."""
+    if db_url.startswith("postgresql"):
+        monkeypatch.setenv("PAGETOKEN_DB", db_url)
     d = tmp_path / "data"
     created = json.loads(run(d, "apps", "create", "--name", "Shop Bot", "--json"))
     assert set(created) == {"id", "secret", "app_token", "owner"}

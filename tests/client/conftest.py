@@ -15,6 +15,7 @@ import pytest
 from pagetoken.client import GraphClient, RetryPolicy, StaticKeys, Vault
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.keyring import new_key
+from tests.conftest import BACKENDS, backend_url
 
 from .fakegraph import FakeGraph
 
@@ -40,9 +41,12 @@ def client(fake: FakeGraph) -> Iterator[GraphClient]:
         yield c
 
 
-@pytest.fixture
-def vault_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'vault.db'}"
+@pytest.fixture(params=BACKENDS)
+def vault_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A vault database on SQLite, then on PostgreSQL (a fresh database of the session's cluster)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'vault.db'}"
+    return backend_url(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -35,8 +35,8 @@ def graph() -> Iterator[FakeGraph]:
 
 
 @pytest.fixture
-def base_args(graph: FakeGraph, tmp_path: Path) -> list[str]:
-    return ["--vault", f"sqlite:///{tmp_path / 'vault.db'}", "--graph-url", graph.url, "--app-id", graph.app_id,
+def base_args(graph: FakeGraph, vault_url: str, tmp_path: Path) -> list[str]:
+    return ["--vault", vault_url, "--graph-url", graph.url, "--app-id", graph.app_id,
             "--app-secret", graph.secret, "--key-file", str(tmp_path / "vault.key")]
 
 
@@ -51,7 +51,17 @@ def make_due(graph: FakeGraph, token: str) -> None:
     graph.tokens[token].expires_at = now + DAY
 
 
-def test_add_list_show(base_args: list[str], graph: FakeGraph, tmp_path: Path) -> None:
+def stored(vault_url: str) -> bytes:
+    """Everything the vault database holds: the SQLite file's bytes, or every PostgreSQL row."""
+    if vault_url.startswith("sqlite:///"):
+        return Path(vault_url.removeprefix("sqlite:///")).read_bytes()
+    import psycopg
+
+    with psycopg.connect(vault_url) as conn:
+        return repr(conn.execute("SELECT * FROM vault_tokens").fetchall()).encode()
+
+
+def test_add_list_show(base_args: list[str], graph: FakeGraph, vault_url: str) -> None:
     token = graph.user_token()
     code, out, err = run(base_args, "add", "me", "--token", token, "--pages", "--json")
     assert code == 0, err
@@ -72,8 +82,8 @@ def test_add_list_show(base_args: list[str], graph: FakeGraph, tmp_path: Path) -
     assert code == 0 and token not in out and "pages_show_list" in out
     code, out, _ = run(base_args, "show", "me", "--reveal", "--json")
     assert json.loads(out)["token"] == token
-    raw = (tmp_path / "vault.db").read_bytes()
-    assert token.encode() not in raw
+    raw = stored(vault_url)
+    assert b"me:111" in raw and token.encode() not in raw
 
 
 def test_add_by_exchange_and_from_stdin(base_args: list[str], graph: FakeGraph) -> None:

@@ -8,7 +8,8 @@ from pagetoken.core.tokens import new_token
 from tests.support.servers import LiveServer
 
 
-def test_live_server_has_short_lifetimes_and_counts_exchanges(live_server: LiveServer) -> None:
+def test_live_server_has_short_lifetimes_and_counts_exchanges(live_server_on: LiveServer) -> None:
+    live_server = live_server_on
     _uid, token = live_server.user_token()
     r = httpx.get(f"{live_server.url}/oauth/access_token", params={
         "grant_type": "fb_exchange_token", "client_id": live_server.app_id, "client_secret": live_server.app_secret,

@@ -12,9 +12,21 @@ from pagetoken.core.proof import appsecret_proof
 from tests.support.servers import ProcessServer
 
 
+def database_rows(url: str) -> bytes:
+    """Every row of every table of a PostgreSQL database, as text."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        assert "tokens" in tables and "apps" in tables
+        return "\n".join(repr(conn.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables).encode()
+
+
 def test_database_and_log_hold_no_token_and_no_secret(process_server_factory: type[ProcessServer],
-                                                      tmp_path: Path) -> None:
-    srv = process_server_factory(tmp_path / "data")
+                                                      tmp_path: Path, db_url: str) -> None:
+    """On the data dir's SQLite file, then on PostgreSQL."""
+    on_postgres = db_url.startswith("postgresql")
+    srv = process_server_factory(tmp_path / "data", db=db_url if on_postgres else None)
     created = json.loads(srv.cli("apps", "create", "--name", "Leak Check", "--json").stdout)
     app_id, secret = created["id"], created["secret"]
     srv.start()
@@ -50,11 +62,15 @@ def test_database_and_log_hold_no_token_and_no_secret(process_server_factory: ty
     log = srv.log_path.read_text()
     assert "GET /me?access_token=" in log  # the access log did record the requests…
     assert re.search(r"access_token=(\[redacted\]|EAA…)", log)  # …with the tokens masked
-    blobs = {p.name: p.read_bytes() for p in srv.data_dir.iterdir() if p.name.startswith("pagetoken.db")}
-    assert "pagetoken.db" in blobs
+    if on_postgres:
+        blobs = {"postgresql": database_rows(db_url)}
+    else:
+        blobs = {p.name: p.read_bytes() for p in srv.data_dir.iterdir() if p.name.startswith("pagetoken.db")}
+        assert "pagetoken.db" in blobs
     blobs["server.log"] = log.encode()
     for name, blob in blobs.items():
         for secret_value in [*issued, secret]:
             assert secret_value.encode() not in blob, f"{name} holds a secret"
-    scan = srv.cli("tokens", "scan", str(srv.log_path), str(srv.data_dir / "pagetoken.db"), "--json", check=False)
+    (tmp_path / "rows.txt").write_bytes(b"\n".join(blobs.values()))
+    scan = srv.cli("tokens", "scan", str(srv.log_path), str(tmp_path / "rows.txt"), "--json", check=False)
     assert scan.returncode == 0 and json.loads(scan.stdout) == []

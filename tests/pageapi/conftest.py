@@ -14,6 +14,7 @@ from pagetoken.core.clock import ManualClock
 from pagetoken.core.keyring import KeyRing, new_key
 from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.store.store import Store
+from tests.conftest import BACKENDS, backend_url
 from tests.support.servers import ThreadServer
 
 from .helpers import Scene, scene
@@ -28,11 +29,13 @@ def quick_password_hashing() -> Iterator[None]:
     users._hasher = real
 
 
-@pytest.fixture(scope="module")
-def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
-    path: Path = tmp_path_factory.mktemp("pageapi") / "pagetoken.db"
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadServer]:
+    """One server per test module and backend (SQLite, then PostgreSQL)."""
+    folder: Path = tmp_path_factory.mktemp("pageapi")
     clock = ManualClock(1_800_000_000.0)
-    auth = Authority(Store.open(f"sqlite:///{path}"), KeyRing([new_key()]), clock, Lifetimes())
+    auth = Authority(Store.open(backend_url(request, request.param, folder)), KeyRing([new_key()]), clock,
+                     Lifetimes())
     s = ThreadServer(auth, clock).start()
     yield s
     s.stop()

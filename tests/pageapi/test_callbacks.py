@@ -20,7 +20,7 @@ from pagetoken.store.store import Store
 from tests.support.receiver import Receiver as BaseReceiver
 from tests.support.servers import ProcessServer, ThreadServer, deliveries
 
-from .helpers import Scene, scene
+from .helpers import Scene, person, scene
 
 
 class Receiver(BaseReceiver):
@@ -141,8 +141,8 @@ def test_no_deauthorize_url_no_delivery(server: ThreadServer) -> None:
     assert deliveries(s.auth, s.app_id) == []
 
 
-def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver) -> None:
-    url, key, clock = f"sqlite:///{tmp_path / 'pagetoken.db'}", new_key(), ManualClock(1_800_000_000.0)
+def test_pending_deliveries_survive_a_restart(db_url: str, receiver: Receiver) -> None:
+    url, key, clock = db_url, new_key(), ManualClock(1_800_000_000.0)
     first = Authority(Store.open(url), KeyRing([key]), clock, Lifetimes())
     srv = ThreadServer(first, clock).start()
     s = scene(first)
@@ -174,7 +174,7 @@ def test_backoff_doubles_up_to_an_hour() -> None:
 
 
 def test_a_real_server_process_delivers_after_it_restarts(process_server_factory: type[ProcessServer],
-                                                          tmp_path: Path, receiver: Receiver) -> None:
+                                                          tmp_path: Path, receiver: Receiver, db_url: str) -> None:
     import json
 
     import httpx
@@ -182,7 +182,8 @@ def test_a_real_server_process_delivers_after_it_restarts(process_server_factory
     # retry at once (no backoff to wait for), and never give up while the test runs
     env = {"PAGETOKEN_CALLBACK_BACKOFF_SECONDS": "0", "PAGETOKEN_CALLBACK_POLL_SECONDS": "0.1",
            "PAGETOKEN_CALLBACK_MAX_ATTEMPTS": "100000"}
-    first = process_server_factory(tmp_path / "data", env=env)
+    db = None if db_url.startswith("sqlite") else db_url  # SQLite: the data dir's own file
+    first = process_server_factory(tmp_path / "data", env=env, db=db)
     app = json.loads(first.cli("apps", "create", "--name", "Deauth", "--json").stdout)
     first.cli("apps", "set", app["id"], "--deauthorize-url", receiver.url)
     first.start()
@@ -195,7 +196,59 @@ def test_a_real_server_process_delivers_after_it_restarts(process_server_factory
     first.stop()  # the receiver never accepted it: the delivery is still pending in the database
     assert receiver.received == []
     receiver.status = 200
-    second = process_server_factory(tmp_path / "data", env=env).start()
+    second = process_server_factory(tmp_path / "data", env=env, db=db).start()
     wait_for(lambda: len(receiver.received) == 1, timeout=15)
     _check(receiver.received[0], app["secret"], user["id"])
     second.stop()
+
+
+def test_two_servers_contend_for_each_delivery_and_send_it_once(db_url: str, receiver: Receiver,
+                                                                 clock: ManualClock,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two servers' callback workers (each its own Authority and connection pool, as two processes have) read
+    the same due deliveries before either claims one: every delivery is sent exactly once."""
+    import httpx
+
+    from pagetoken.authority import grants
+
+    key = new_key()
+    first = Authority(Store.open(db_url), KeyRing([key]), clock, Lifetimes())
+    second = Authority(Store.open(db_url), KeyRing([key]), clock, Lifetimes())
+    s = scene(first)
+    apps.configure(first, s.app_id, deauthorize_url=receiver.url)
+    removed = []
+    for i in range(8):
+        uid = person(first, f"Remover {i}")
+        s.user_token(uid, ["pages_show_list"])
+        assert grants.remove_app(first, uid, s.app_id)
+        removed.append(uid)
+    both_read = threading.Barrier(2, timeout=30)
+    real_claim = callbacks._claim
+    waited: set[int] = set()
+
+    def claim_after_both_read(auth: Authority, delivery_id: int, now: float) -> bool:
+        if threading.get_ident() not in waited:  # each worker's first claim waits for the other's read
+            waited.add(threading.get_ident())
+            both_read.wait()
+        return real_claim(auth, delivery_id, now)
+
+    monkeypatch.setattr(callbacks, "_claim", claim_after_both_read)
+    sent = [0, 0]
+
+    def worker(i: int, auth: Authority) -> None:
+        with httpx.Client(timeout=10) as client:
+            sent[i] = callbacks.deliver_due(auth, client, 2.0, 25)
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate((first, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert sum(sent) == 8 and len(waited) == 2
+        payloads = [parse_signed_request(signed, s.secret) for signed in receiver.received]
+        assert sorted(p["user_id"] for p in payloads if p) == sorted(removed)  # each once, none twice
+        assert [r.status for r in deliveries(first, s.app_id)] == ["delivered"] * 8
+    finally:
+        first.close()
+        second.close()
