@@ -329,3 +329,34 @@ def test_set_tasks_refuses_unknown_tasks_and_unknown_people(auth: Authority) -> 
         pages.set_tasks(auth, s.page_id, "999999999", ["ANALYZE"])
     assert e.value.code == 100 and "999999999" in e.value.message
     assert set(pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE", "MODERATE"])) == {"MODERATE", "ANALYZE"}
+
+
+class TickingClock(ManualClock):
+    """A clock that moves 0.6 s every time it is read (a slow machine, seen from the inside)."""
+
+    def now(self) -> float:
+        value = super().now()
+        self.advance(0.6)
+        return value
+
+
+def test_a_token_lives_exactly_its_lifetime_from_its_issue(db_url: str) -> None:
+    from pagetoken.core.keyring import KeyRing, new_key
+    from pagetoken.core.lifetimes import Lifetimes
+    from pagetoken.store.store import Store
+
+    ticking = Authority(Store.open(db_url), KeyRing([new_key()]), TickingClock(1_800_000_000.0), Lifetimes())
+    try:
+        s = scene(ticking)
+        long = oauth.exchange(ticking, s.app, s.user_token).access_token
+        app_page = oauth.client_credentials(ticking, s.app, s.page_id).access_token
+        lifetimes = {}
+        for name, tok in (("user", s.user_token), ("long", long), ("app_page", app_page),
+                          ("user_page", _page_token(ticking, long, s.page_id))):
+            with ticking.store.read() as conn:
+                info = inspect.resolve(ticking, tok, conn)
+            assert info.expires_at is not None
+            lifetimes[name] = info.expires_at - info.issued_at
+        assert lifetimes == {"user": 3600, "long": 60 * 86400, "app_page": 3600, "user_page": 60 * 86400}
+    finally:
+        ticking.close()

@@ -21,11 +21,14 @@ from .records import TokenInfo
 
 def _insert(auth: Authority, conn: Connection, *, kind: TokenKind, origin: Origin, app_id: str, source: Source,
             scopes: list[str], expires_at: float | None, long_lived: bool, user_id: str | None = None,
-            page_id: str | None = None, parent_id: int | None = None) -> tuple[str, int]:
+            page_id: str | None = None, parent_id: int | None = None,
+            issued_at: float | None = None) -> tuple[str, int]:
+    """Store a new token. `issued_at` is the moment its expiry was counted from (one clock read for both)."""
     token = new_token()
     result = conn.execute(insert(tokens).values(
         hash=auth.hash(token), fingerprint=fingerprint(token), kind=kind, long_lived=long_lived, origin=origin,
-        app_id=app_id, user_id=user_id, page_id=page_id, scopes=dumps(scopes), issued_at=auth.now(),
+        app_id=app_id, user_id=user_id, page_id=page_id, scopes=dumps(scopes),
+        issued_at=auth.now() if issued_at is None else issued_at,
         expires_at=expires_at, parent_id=parent_id, how=source))
     pk = result.inserted_primary_key
     assert pk is not None
@@ -50,7 +53,7 @@ def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, sou
     expires = now + life
     token, _ = _insert(auth, conn, kind=TokenKind.USER, origin=Origin.USER, app_id=app_id, user_id=user_id,
                        source=source, scopes=grants.granted(auth, user_id, app_id, conn=conn), expires_at=expires,
-                       long_lived=long_lived, parent_id=parent_id)
+                       long_lived=long_lived, parent_id=parent_id, issued_at=now)
     return token, expires
 
 
@@ -64,13 +67,14 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     if not roles.tasks_of(auth, page_id, user.user_id, conn):
         return None
     scopes = [s for s in grants.granted(auth, user.user_id, user.app_id, page_id, conn=conn) if s in user.scopes]
+    now = auth.now()
     if user.long_lived:
-        expires: float | None = auth.now() + auth.lifetimes.long_lived
+        expires: float | None = now + auth.lifetimes.long_lived
     else:
         scopes, expires = basic_only(scopes), user.expires_at
     token, _ = _insert(auth, conn, kind=TokenKind.PAGE, origin=Origin.USER, app_id=user.app_id, user_id=user.user_id,
                        page_id=page_id, source=Source.USER_DERIVED, scopes=scopes, expires_at=expires,
-                       long_lived=user.long_lived, parent_id=user.token_id)
+                       long_lived=user.long_lived, parent_id=user.token_id, issued_at=now)
     return token
 
 
@@ -89,11 +93,12 @@ def page_token_for_app(auth: Authority, conn: Connection, app_id: str, page_id: 
     if grantor is None:
         raise errors.PageNotGranted(page_id=page_id, app_id=app_id)
     life = auth.lifetimes.long_lived if long_lived else auth.lifetimes.short_lived
-    expires = auth.now() + life
+    now = auth.now()
+    expires = now + life
     ordered = sorted(p for p in perms if p in PAGE_PERMISSIONS)
     token, _ = _insert(auth, conn, kind=TokenKind.PAGE, origin=Origin.APP, app_id=app_id, page_id=page_id,
                        scopes=ordered, source=Source.APP_DERIVED, expires_at=expires, long_lived=long_lived,
-                       parent_id=parent_id)
+                       parent_id=parent_id, issued_at=now)
     return token, expires
 
 
@@ -115,5 +120,5 @@ def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, flo
         raise errors.BadParameter("fb_exchange_token cannot extend an app token")
     token, _ = _insert(auth, conn, kind=info.kind, origin=info.origin, app_id=info.app_id,
                        user_id=info.user_id, page_id=info.page_id, source=Source.EXCHANGE, scopes=scopes,
-                       expires_at=expires, long_lived=True, parent_id=info.token_id)
+                       expires_at=expires, long_lived=True, parent_id=info.token_id, issued_at=now)
     return token, expires
