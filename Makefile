@@ -26,7 +26,7 @@ serve: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
 
 # Refresh the README's pictures in docs/images (the browser tests write to build/screenshots otherwise).
 screenshots: $(DEV_STAMP)
