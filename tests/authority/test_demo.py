@@ -22,8 +22,7 @@ def test_seed_makes_a_ready_demo_and_reads_it_back(auth: Authority, tmp_path: Pa
     assert users.authenticate(auth, EMAIL, demo.password) is not None and demo.email == EMAIL
     page = pages.get(auth, demo.page_id)
     assert page is not None and page.name == "Demo Page"
-    with auth.store.read() as conn:
-        assert set(granted(conn, demo.user_id, demo.app_id)) == set(CATALOG)  # the user installed the app
+    assert set(granted(auth, demo.user_id, demo.app_id)) == set(CATALOG)  # the user installed the app
     saved = tmp_path / "data" / FILENAME
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # it holds the password
     assert json.loads(saved.read_text())["password"] == demo.password

@@ -308,27 +308,29 @@ def test_purge_forgets_long_dead_tokens_and_spent_codes(auth: Authority, clock: 
 def test_set_tasks_to_nothing_removes_the_role_and_its_page_tokens(auth: Authority) -> None:
     s = scene(auth)
     helper, _ = users.create(auth, "Helper", None, "password123")
-    assert pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"]) == ["ANALYZE"]
+    assert roles.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"]) == ["ANALYZE"]
     helper_token = oauth.grant_and_token(auth, s.app, helper.id, ALL, [], None).access_token
     page_tok = _page_token(auth, helper_token, s.page_id)
-    assert pages.set_tasks(auth, s.page_id, helper.id, []) == []
+    assert roles.set_tasks(auth, s.page_id, helper.id, []) == []
     with pytest.raises(GraphError) as e:
         inspect.resolve(auth, page_tok)
     assert e.value.code == 190 and e.value.message.startswith("The user must be an administrator of the page")
     assert inspect.resolve(auth, helper_token).user_id == helper.id  # the user token lives on
-    assert pages.remove_role(auth, s.page_id, helper.id) is False  # nothing left to remove
+    with pytest.raises(GraphError) as e:
+        roles.remove(auth, s.page_id, helper.id)  # nothing left to remove
+    assert e.value.code == 100 and "has no role" in e.value.message
 
 
 def test_set_tasks_refuses_unknown_tasks_and_unknown_people(auth: Authority) -> None:
     s = scene(auth)
     helper, _ = users.create(auth, "Helper", None, "password123")
     with pytest.raises(GraphError) as e:
-        pages.set_tasks(auth, s.page_id, helper.id, ["JUGGLE"])
+        roles.set_tasks(auth, s.page_id, helper.id, ["JUGGLE"])
     assert e.value.code == 100 and "JUGGLE" in e.value.message
     with pytest.raises(GraphError) as e:
-        pages.set_tasks(auth, s.page_id, "999999999", ["ANALYZE"])
+        roles.set_tasks(auth, s.page_id, "999999999", ["ANALYZE"])
     assert e.value.code == 100 and "999999999" in e.value.message
-    assert set(pages.set_tasks(auth, s.page_id, helper.id, ["ANALYZE", "MODERATE"])) == {"MODERATE", "ANALYZE"}
+    assert set(roles.set_tasks(auth, s.page_id, helper.id, ["ANALYZE", "MODERATE"])) == {"MODERATE", "ANALYZE"}
 
 
 class TickingClock(ManualClock):
