@@ -362,3 +362,15 @@ def test_a_token_lives_exactly_its_lifetime_from_its_issue(db_url: str) -> None:
         assert lifetimes == {"user": 3600, "long": 60 * 86400, "app_page": 3600, "user_page": 60 * 86400}
     finally:
         ticking.close()
+
+
+def test_follow_and_unfollow_count_once(auth: Authority) -> None:
+    from pagetoken.authority import insights
+
+    s = scene(auth)
+    fan, _ = users.create(auth, "Fan", None, "password123")
+    assert insights.unfollow(auth, s.page_id, fan.id) is False  # not a fan yet
+    assert insights.follow(auth, s.page_id, fan.id) is True
+    assert insights.follow(auth, s.page_id, fan.id) is False  # already one
+    assert insights.unfollow(auth, s.page_id, fan.id) is True
+    assert insights.unfollow(auth, s.page_id, fan.id) is False

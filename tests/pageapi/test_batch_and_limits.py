@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -213,3 +214,28 @@ def test_multipart_fields_and_files_are_parameters(module_server: ThreadServer) 
     assert r.status_code == 200, r.text
     post = httpx.get(f"{module_server.url}/v25.0/{r.json()['id']}", params={"access_token": token}, timeout=10)
     assert post.json()["message"] == "sent as a file part"
+
+
+def test_a_batch_with_a_dead_token_or_a_crashing_request_answers_each_request(
+        server: ThreadServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = scene(server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    dead = _batch(server, [{"method": "GET", "relative_url": "me"}], access_token="EAA" + "x" * 60,
+                  include_headers="false").json()
+    assert dead[0]["code"] == 400 and json.loads(dead[0]["body"])["error"]["code"] == 190  # its own token error
+
+    endpoint = server.app.state.graph
+    real_run = endpoint.run
+
+    def crash_on_feed(call: Any, raw: Any) -> Any:
+        if call.path.endswith("/feed"):
+            raise RuntimeError("a bug")
+        return real_run(call, raw)
+
+    monkeypatch.setattr(endpoint, "run", crash_on_feed)
+    answers = _batch(server, [{"method": "GET", "relative_url": f"{s.page_id}/feed"},
+                              {"method": "GET", "relative_url": "me"}], access_token=token,
+                     include_headers="false").json()
+    assert answers[0]["code"] == 500 and json.loads(answers[0]["body"])["error"]["code"] == 1  # an unknown error
+    assert answers[1] == {"code": 200, "body": json.dumps({"id": s.page_id, "name": json.loads(
+        answers[1]["body"])["name"]}, separators=(",", ":"))}

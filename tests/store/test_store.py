@@ -31,3 +31,20 @@ def test_after_commit_runs_after_the_commit_only(db_url: str) -> None:
     with store.read() as conn, pytest.raises(RuntimeError, match="Store.write"):
         store.after_commit(conn, visible)
     store.close()
+
+
+def test_urls_and_the_null_pool_switch(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.pool import NullPool
+
+    from pagetoken.store import db
+
+    assert db.normalise_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        db.create("mysql://u@h/d")
+    monkeypatch.setenv("PAGETOKEN_DB_NULLPOOL", "1")  # behind a transaction-pooling proxy: no pool of our own
+    store = Store.open(pg_url)
+    try:
+        assert isinstance(store.engine.pool, NullPool)
+        assert db.current_revision(store.engine) == db.head_revision() is not None
+    finally:
+        store.close()

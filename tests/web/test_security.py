@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -167,3 +168,35 @@ def test_empty_tools_explain_what_to_do(server: ThreadServer) -> None:
     assert "No authorized apps" in client.get("/settings/apps").text
     r = client.post("/apps", data={"name": "  ", "csrf_token": csrf(client.get("/apps").text)})
     assert r.status_code == 400 and "Could not create the app" in r.text
+
+
+def test_a_forged_or_stale_session_cookie_logs_nobody_in(server: ThreadServer) -> None:
+    import json as _json
+
+    from pagetoken.web.session import SESSION_COOKIE, _b64
+
+    world = server.world()
+    client = http_login(server, email_of(server, world), world.password)
+    good = client.cookies[SESSION_COOKIE]
+    assert client.get("/apps").status_code == 200
+    sessions = server.app.state.web.sessions
+    body = _json.loads(base64.urlsafe_b64decode(good.rsplit(".", 1)[0] + "==="))
+
+    def signed(payload: bytes) -> str:
+        return f"{_b64(payload)}.{sessions._sign(payload)}"
+
+    forged = {
+        "no dot": "garbage",
+        "not base64": "!!!.abc",
+        "wrong signature": good.rsplit(".", 1)[0] + "." + _b64(b"x" * 32),
+        "not json": signed(b"{not json"),
+        "not an object": signed(b"[1]"),
+        "expired": signed(_json.dumps({**body, "exp": server.clock.now() - 1}).encode()),
+        "unknown user": signed(_json.dumps({**body, "uid": "999999999"}).encode()),
+    }
+    for why, cookie in forged.items():
+        anonymous = httpx.Client(base_url=server.url, follow_redirects=False, timeout=10,
+                                 cookies={SESSION_COOKIE: cookie})
+        r = anonymous.get("/apps")
+        assert r.status_code in (302, 303, 307) and "/login" in r.headers["location"], why
+    assert client.get("/apps").status_code == 200  # the real session still works
