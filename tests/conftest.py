@@ -51,21 +51,29 @@ def pg_cluster() -> Iterator[Cluster]:
 
 @pytest.fixture
 def pg_url(pg_cluster: Cluster) -> str:
-    """A fresh database of the session's cluster, already migrated."""
-    return pg_cluster.create_database("t_" + uuid.uuid4().hex[:12], template=TEMPLATE)
+    """A fresh, empty database of the session's cluster."""
+    return pg_cluster.create_database("t_" + uuid.uuid4().hex[:12])
 
 
-def backend_url(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
-    """A fresh, empty store on `backend`: a SQLite file in `folder`, or a migrated PostgreSQL database."""
+def backend_url(request: pytest.FixtureRequest, backend: str, folder: Path, migrated: bool = False) -> str:
+    """A fresh store on `backend`: a new SQLite file in `folder`, or a new PostgreSQL database, empty or (for
+    the fixtures that open an Authority on it at once) a copy of the migrated template."""
     if backend == "sqlite":
         return f"sqlite:///{folder / 'pagetoken.db'}"
     cluster: Cluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database("t_" + uuid.uuid4().hex[:12], template=TEMPLATE)
+    return cluster.create_database("t_" + uuid.uuid4().hex[:12], template=TEMPLATE if migrated else None)
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, then a PostgreSQL database."""
     return backend_url(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database ready for an Authority: a SQLite file, then a copy of the migrated PostgreSQL template."""
+    return backend_url(request, request.param, tmp_path, migrated=True)
 
 
 @pytest.fixture
@@ -74,8 +82,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def auth(db_url: str, clock: ManualClock) -> Iterator[Authority]:
-    a = Authority(Store.open(db_url), KeyRing([new_key()]), clock, Lifetimes())
+def auth(store_url: str, clock: ManualClock) -> Iterator[Authority]:
+    a = Authority(Store.open(store_url), KeyRing([new_key()]), clock, Lifetimes())
     yield a
     a.close()
 

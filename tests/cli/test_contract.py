@@ -26,6 +26,7 @@ from pagetoken.devtools.control import DevOptions
 from pagetoken.server import build_app
 from pagetoken.store.store import Store
 from tests.client.fakegraph import FakeGraph
+from tests.conftest import BACKENDS, backend_url
 from tests.support.servers import InThread
 
 runner = CliRunner()
@@ -51,6 +52,7 @@ def leaf_commands() -> dict[str, Any]:
 @dataclass
 class Scene:
     data: Path
+    db: list[str]  # --db URL on PostgreSQL; nothing on SQLite (the data dir's own file)
     vault: list[str]
     graph: FakeGraph
     app_id: str
@@ -64,21 +66,25 @@ class Scene:
 
     def run(self, args: list[str]) -> Any:
         MODE.json = False
-        return runner.invoke(app, ["--data-dir", str(self.data), *args])
+        return runner.invoke(app, ["--data-dir", str(self.data), *self.db, *args])
 
 
 def _json(result: Any) -> Any:
     return json.loads(result.stdout)
 
 
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def scene(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
+    """The contract holds on SQLite and on PostgreSQL (the admin store and the vault both)."""
     tmp = tmp_path_factory.mktemp("contract")
     graph = FakeGraph().start()
     data = tmp / "data"
+    on_postgres = request.param == "postgresql"
+    db = ["--db", backend_url(request, request.param, tmp)] if on_postgres else []
+    vault_url = backend_url(request, request.param, tmp) if on_postgres else f"sqlite:///{tmp / 'vault.db'}"
 
     def ok(*args: str) -> Any:
-        result = runner.invoke(app, ["--data-dir", str(data), *args, "--json"])
+        result = runner.invoke(app, ["--data-dir", str(data), *db, *args, "--json"])
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout)
 
@@ -88,9 +94,9 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     clean, leaky = tmp / "clean.log", tmp / "leaky.log"
     clean.write_text("nothing to see\n")
     leaky.write_text(f"token={new_token()}\n")
-    vault = ["vault", "--vault", f"sqlite:///{tmp / 'vault.db'}", "--graph-url", graph.url, "--app-id",
+    vault = ["vault", "--vault", vault_url, "--graph-url", graph.url, "--app-id",
              graph.app_id, "--app-secret", graph.secret, "--key-file", str(tmp / "vault.key")]
-    s = Scene(data, vault, graph, created["id"], created["app_token"], user["id"], page["id"], clean, leaky)
+    s = Scene(data, db, vault, graph, created["id"], created["app_token"], user["id"], page["id"], clean, leaky)
     assert s.run([*vault, "add", "me", "--token", graph.user_token(), "--pages"]).exit_code == 0
     dev_auth = Authority(Store.open(f"sqlite:///{tmp / 'dev.db'}"), KeyRing([new_key()]), None, Lifetimes())
     dev = InThread(build_app(dev_auth, dev=DevOptions())).start()

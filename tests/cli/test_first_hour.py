@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from pagetoken.cli.serve import _demo_banner
 from pagetoken.client import Vault
 from pagetoken.core.lifetimes import Lifetimes
 from pagetoken.demo import seed
-from tests.support.servers import LiveServer, free_port
+from tests.support.servers import LiveServer, listening_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -43,10 +42,8 @@ def test_rotate_exits_1_when_a_rederived_page_token_needs_the_user(live_server: 
 
 
 def test_serve_refuses_a_taken_port_before_printing_anything(tmp_path: Path) -> None:
-    port = free_port()
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", port))
-        holder.listen()
+    with listening_socket() as holder:  # a port this process holds and listens on
+        port = int(holder.getsockname()[1])
         result = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "serve", "--demo", "--port", str(port)])
     assert result.exit_code == 1 and result.stdout == ""
     assert f"error: port {port} on 127.0.0.1 is taken" in result.stderr

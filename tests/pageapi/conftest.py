@@ -34,8 +34,8 @@ def module_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     """One server per test module and backend (SQLite, then PostgreSQL)."""
     folder: Path = tmp_path_factory.mktemp("pageapi")
     clock = ManualClock(1_800_000_000.0)
-    auth = Authority(Store.open(backend_url(request, request.param, folder)), KeyRing([new_key()]), clock,
-                     Lifetimes())
+    url = backend_url(request, request.param, folder, migrated=True)
+    auth = Authority(Store.open(url), KeyRing([new_key()]), clock, Lifetimes())
     s = ThreadServer(auth, clock).start()
     yield s
     s.stop()
