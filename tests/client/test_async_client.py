@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -42,4 +43,18 @@ def test_async_client_tokens_posts_and_revocation(any_server: ThreadServer) -> N
             with pytest.raises(TokenInvalidated):
                 await c.get("me", long.access_token)
 
-    asyncio.run(main())
+    # In a thread of its own: a session-wide browser (Playwright's sync API) may hold this thread's event loop.
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # handed to the test's thread below
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    if failures:
+        raise failures[0]
