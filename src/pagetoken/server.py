@@ -106,7 +106,9 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def home(_request: Request) -> Response:
+    async def home(request: Request) -> Response:
+        if "ids" in request.query_params:  # GET /?ids=A,B reads several objects (SPEC §2)
+            return await graph.handle(request)
         return RedirectResponse("/explorer", status_code=307)
 
     routes: list[Any] = [

@@ -46,9 +46,10 @@ def test_app_tokens_both_forms(auth: Authority) -> None:
     assert pair.kind == "app" and pair.app_id == s.app.id
     with pytest.raises(GraphError) as e:
         inspect.resolve(auth, f"{s.app.id}|{'0' * 32}")
-    assert code_of(e) == (190, None)
-    with pytest.raises(GraphError):
+    assert code_of(e) == (190, None) and e.value.message == "Invalid OAuth access token signature."
+    with pytest.raises(GraphError) as e:
         apps.check_secret(auth, s.app.id, "wrong")
+    assert (e.value.code, e.value.status, e.value.message) == (1, 400, "Error validating client secret.")
 
 
 def test_short_lived_user_token_expires_and_cannot_be_extended(auth: Authority, clock: ManualClock) -> None:
@@ -144,7 +145,7 @@ def test_remove_app_is_458_for_user_and_page_tokens(auth: Authority) -> None:
         with pytest.raises(GraphError) as e:
             inspect.resolve(auth, tok)
         assert code_of(e) == (190, errors.SUB_APP_NOT_AUTHORIZED)
-        assert f"User {s.user_id} has not authorized application {s.app.id}" in e.value.message
+        assert e.value.message.endswith(f"The user has not authorized application {s.app.id}.")
 
 
 def test_removing_one_permission_removes_only_that_one(auth: Authority) -> None:
@@ -196,12 +197,13 @@ def test_secret_reset_kills_app_tokens_and_app_derived_page_tokens(auth: Authori
     assert inspect.resolve(auth, f"{s.app.id}|{new_secret}").kind == "app"
 
 
-def test_explicit_revocation_is_467(auth: Authority) -> None:
+def test_explicit_revocation_is_466(auth: Authority) -> None:
     s = scene(auth)
     assert revoke.revoke_token(auth, s.user_token)
     with pytest.raises(GraphError) as e:
         inspect.resolve(auth, s.user_token)
-    assert code_of(e) == (190, errors.SUB_SESSION_INVALID)
+    assert code_of(e) == (190, errors.SUB_REVOKED_BY_API)
+    assert str(e.value).endswith("The session was invalidated explicitly using an API call.")
     assert not revoke.revoke_token(auth, s.user_token)
 
 
@@ -226,12 +228,19 @@ def test_codes_are_single_use_and_bound_to_redirect_uri(auth: Authority, clock: 
     assert e.value.message.startswith("Error validating verification code")
     tok = oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
     assert inspect.resolve(auth, tok.access_token).source == Source.CODE
-    with pytest.raises(GraphError):
+    long = oauth.exchange(auth, s.app, tok.access_token).access_token
+    with pytest.raises(GraphError) as e:
         oauth.redeem_code(auth, s.app, "https://app.example/cb", code)
+    assert code_of(e) == (100, errors.SUB_CODE_USED) and e.value.message == "This authorization code has been used."
+    for given in (tok.access_token, long):  # a code used twice may have leaked: what it gave is revoked
+        with pytest.raises(GraphError):
+            inspect.resolve(auth, given)
+    assert inspect.resolve(auth, s.user_token).kind == "user"
     late = oauth.grant_and_code(auth, s.app, s.user_id, "https://app.example/cb", ALL, [], None)
     clock.advance(601)
-    with pytest.raises(GraphError):
+    with pytest.raises(GraphError) as e:
         oauth.redeem_code(auth, s.app, "https://app.example/cb", late)
+    assert code_of(e) == (100, errors.SUB_CODE_EXPIRED) and e.value.message == "This authorization code has expired."
 
 
 def test_test_users_and_deletion(auth: Authority) -> None:
@@ -374,3 +383,27 @@ def test_follow_and_unfollow_count_once(auth: Authority) -> None:
     assert insights.follow(auth, s.page_id, fan.id) is False  # already one
     assert insights.unfollow(auth, s.page_id, fan.id) is True
     assert insights.unfollow(auth, s.page_id, fan.id) is False
+
+
+def test_page_tokens_expire_never_when_configured(auth: Authority, clock: ManualClock) -> None:
+    from dataclasses import replace as with_
+
+    from pagetoken.core.lifetimes import Lifetimes
+
+    assert Lifetimes.from_env({"PAGETOKEN_PAGE_TOKENS_EXPIRE": "never"}).page_tokens_expire is False
+    assert Lifetimes.from_env({}).page_tokens_expire is True
+    with pytest.raises(ValueError):
+        Lifetimes.from_env({"PAGETOKEN_PAGE_TOKENS_EXPIRE": "sometimes"})
+    s = scene(auth)
+    auth.lifetimes = with_(auth.lifetimes, page_tokens_expire=False)
+    long_user = oauth.exchange(auth, s.app, s.user_token).access_token
+    page = inspect.resolve(auth, _page_token(auth, long_user, s.page_id))
+    assert page.expires_at is None and inspect.describe(auth, page)["expires_at"] == 0
+    short_page = inspect.resolve(auth, _page_token(auth, s.user_token, s.page_id))
+    assert short_page.expires_at is not None  # from a short-lived user token: expires with it
+    clock.advance(61 * 86400)
+    assert inspect.resolve(auth, page.raw).kind == "page"  # past the 60 days a Page token lives by default
+    clock.advance(30 * 86400)
+    with pytest.raises(GraphError) as e:  # but data access still lapses after 90 days unused
+        inspect.resolve(auth, page.raw)
+    assert code_of(e) == (190, errors.SUB_DATA_ACCESS_EXPIRED)

@@ -64,11 +64,13 @@ def test_the_whole_story_from_the_command_line(tmp_path: Path, db_url: str, monk
     found = json.loads(scan.stdout)
     assert [(f["line"], f["status"]) for f in found] == [(1, "live APP")]
     assert created["app_token"] not in scan.output
-    run(d, "tokens", "revoke", created["app_token"])
-    info = json.loads(run(d, "tokens", "inspect", created["app_token"], "--json"))
-    assert info["is_valid"] is False and info["error"]["subcode"] == 467
+    assert created["app_token"].startswith(created["id"] + "|")
+    refused = runner.invoke(app, ["--data-dir", str(d), "tokens", "revoke", created["app_token"]])
+    assert refused.exit_code != 0 and "reset the app secret" in refused.output
     new = json.loads(run(d, "apps", "reset-secret", created["id"], "--json"))
     assert new["secret"] != created["secret"]
+    info = json.loads(run(d, "tokens", "inspect", created["app_token"], "--json"))
+    assert info["is_valid"] is False and info["error"]["code"] == 190
     run(d, "users", "set-password", user["id"], "--password", "a fresh password")
     table = run(d, "users", "list")
     assert "ana@example.com" in table

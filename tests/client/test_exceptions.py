@@ -40,7 +40,14 @@ ROWS = [
     (errors.ServiceUnavailable(), ex.TransientError, None),
     (errors.BadAppTokenSignature(), ex.TokenInvalidated, "invalid"),
     (errors.NoMatchingUser(), ex.InvalidParameter, None),
-    (errors.BadClientSecret(), ex.InvalidParameter, None),
+    (errors.BadClientSecret(), ex.BadClientSecret, None),
+    (errors.RevokedByApi(), ex.TokenInvalidated, "revoked"),
+    (errors.TokenRequired(), ex.TokenError, None),
+    (errors.CodeUsed(), ex.CodeRejected, None),
+    (errors.CodeExpired(), ex.CodeRejected, None),
+    (errors.NonexistingField("foobar", "User"), ex.InvalidParameter, None),
+    (errors.NotViewingApp(), ex.TokenInvalidated, "invalid"),
+    (errors.UnknownAliases(["1", "2"]), ex.ObjectNotFound, None),
     (errors.PageNotGranted(page_id="1", app_id="2"), ex.PermissionDenied, None),
     (errors.NotTestUser(), ex.InvalidParameter, None),
 ]
@@ -64,6 +71,13 @@ def test_each_row_maps_to_its_exception(err: errors.GraphError, cls: type, reaso
     assert got.type == err.type and got.http_status == err.status and got.fbtrace_id
     if reason:
         assert isinstance(got, ex.TokenInvalidated) and got.reason == reason
+
+
+def test_code_rejections_say_why_and_a_bad_client_secret_is_not_transient() -> None:
+    assert [getattr(roundtrip(e), "reason", None) for e in (errors.CodeUsed(), errors.CodeExpired())] == \
+        ["used", "expired"]
+    assert not isinstance(roundtrip(errors.BadClientSecret()), ex.TransientError)
+    assert isinstance(roundtrip(errors.UnknownError()), ex.TransientError)
 
 
 def test_needs_reauth_only_for_458_460_492_493() -> None:

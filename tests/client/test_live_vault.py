@@ -71,7 +71,7 @@ def test_add_rotate_revokes_old_and_rederives_pages(live_server: LiveServer, tmp
     assert {(r["name"], r["action"]) for r in results} == {("main", "rotated"), (page_name, "derived")}
     fresh = vault.token("main")
     assert fresh != short and me(live_server, fresh)["id"]
-    assert me(live_server, short)["error"]["error_subcode"] == 467  # the old one was revoked, after storing
+    assert me(live_server, short)["error"]["error_subcode"] == 466  # the old one was revoked, after storing
     assert live_server.exchanged_count(short) == 1
     listed = {r["name"]: r for r in vault.json("list")}
     assert listed["main"]["status"] == "active" and listed["main"]["expires_in"] > int(MARGIN)

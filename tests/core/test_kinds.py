@@ -15,7 +15,7 @@ def test_kinds_speak_debug_token() -> None:
 
 
 @pytest.mark.parametrize(("reason", "cls", "subcode"), [
-    (RevocationReason.API_CALL, errors.SessionInvalidated, errors.SUB_SESSION_INVALID),
+    (RevocationReason.API_CALL, errors.RevokedByApi, errors.SUB_REVOKED_BY_API),
     (RevocationReason.PASSWORD, errors.PasswordChanged, 460),
     (RevocationReason.APP_REMOVED, errors.AppNotAuthorized, 458),
     (RevocationReason.TASK_LOST, errors.NotPageAdmin, 492),

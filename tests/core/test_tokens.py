@@ -74,3 +74,19 @@ def test_fingerprint_hides_the_token() -> None:
 def test_app_secret_shape() -> None:
     s = tokens.new_app_secret()
     assert len(s) == 32 and all(c in "0123456789abcdef" for c in s)
+
+
+def test_app_token_is_appid_bar_an_opaque_checksummed_part_found_by_scan_and_redaction() -> None:
+    from pagetoken.core.redact import redact
+
+    key, secret = b"k" * 32, "0123456789abcdef0123456789abcdef"
+    tok = tokens.app_token("1234567890", secret, key)
+    assert tok == tokens.app_token("1234567890", secret, key)  # stateless: same inputs, same token
+    assert tok != tokens.app_token("1234567890", "f" * 32, key)  # a new secret, a new token
+    app_id, _, opaque = tok.partition("|")
+    assert app_id == "1234567890" and opaque.startswith("EAA") and len(opaque) == tokens.TOKEN_LEN
+    assert secret not in tok and tokens.is_well_formed(tok) and tokens.is_well_formed(opaque)
+    assert not tokens.is_well_formed(tok[:-1] + ("a" if tok[-1] != "a" else "b"))
+    line = f"the token {tok} leaked"
+    assert [found for _, _, found in tokens.find_tokens(line)] == [tok]
+    assert opaque not in redact(line) and "1234567890|" in redact(line)

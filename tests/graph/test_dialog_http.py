@@ -61,9 +61,6 @@ def test_code_flow_with_page_selection(server: ThreadServer) -> None:
     tok = server.get("/oauth/access_token", client_id=app.id, client_secret=secret, redirect_uri=REDIRECT,
                      code=code).json()
     assert tok["token_type"] == "bearer" and tok["expires_in"] == 3600
-    again = server.get("/oauth/access_token", client_id=app.id, client_secret=secret, redirect_uri=REDIRECT,
-                       code=code).json()["error"]
-    assert again["code"] == 100
     perms = {p["permission"]: p["status"] for p in
              server.get("/me/permissions", access_token=tok["access_token"]).json()["data"]}
     assert perms["pages_manage_posts"] == "granted" and perms["read_insights"] == "declined"
@@ -76,6 +73,13 @@ def test_code_flow_with_page_selection(server: ThreadServer) -> None:
     assert {"scope": "pages_manage_posts", "target_ids": [p1]} in debug["granular_scopes"]
     assert server.get("/oauth/access_token", grant_type="client_credentials", client_id=app.id,
                       client_secret=secret, page_id=p2).json()["error"]["code"] == 10
+    again = server.get("/oauth/access_token", client_id=app.id, client_secret=secret, redirect_uri=REDIRECT,
+                       code=code)
+    assert (again.json()["error"]["code"], again.json()["error"]["error_subcode"]) == (100, 36009)
+    assert again.json()["error"]["message"] == "This authorization code has been used."
+    assert again.headers["www-authenticate"] == \
+        'OAuth "Facebook Platform" "invalid_code" "This authorization code has been used."'
+    assert server.get("/me", access_token=tok["access_token"]).json()["error"]["code"] == 190  # what it gave dies
 
 
 def test_token_flow_cancel_and_bad_requests(server: ThreadServer) -> None:

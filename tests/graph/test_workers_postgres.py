@@ -63,4 +63,4 @@ def test_every_worker_refuses_a_revoked_token_after_the_bound(process_server_fac
         if min(len(v) for v in after_bound.values()) >= 5:
             break
     assert all(len(v) >= 5 for v in after_bound.values()), f"a worker never answered after the bound: {after_bound}"
-    assert after_bound == {pid: [467] * len(v) for pid, v in after_bound.items()}
+    assert after_bound == {pid: [466] * len(v) for pid, v in after_bound.items()}

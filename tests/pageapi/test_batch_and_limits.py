@@ -82,6 +82,11 @@ def test_usage_headers_on_every_answer(limited: tuple[ThreadServer, RateLimiter,
     assert json.loads(bad.headers["x-app-usage"]) == {"call_count": 0, "total_time": 0, "total_cputime": 0}
     me = srv.get("/me", access_token=s.user_token(s.owner_id, ["pages_show_list"]))
     assert "x-app-usage" in me.headers and "x-page-usage" not in me.headers
+    assert "x-business-use-case-usage" not in me.headers  # only Page-token calls carry it
+    business = json.loads(r.headers["x-business-use-case-usage"])
+    assert list(business) == [s.page_id] and business[s.page_id][0]["type"] == "pages"
+    assert set(business[s.page_id][0]) == {"type", "call_count", "total_cputime", "total_time",
+                                           "estimated_time_to_regain_access"}
 
 
 def test_page_limit_is_32_and_the_window_slides(limited: tuple[ThreadServer, RateLimiter, Scene]) -> None:
@@ -94,6 +99,9 @@ def test_page_limit_is_32_and_the_window_slides(limited: tuple[ThreadServer, Rat
     e = r.json()["error"]
     assert (e["code"], e["is_transient"]) == (32, True) and e["message"].startswith("(#32) ")
     assert json.loads(r.headers["x-page-usage"])["call_count"] == 100
+    business = json.loads(r.headers["x-business-use-case-usage"])
+    assert business == {s.page_id: [{"type": "pages", "call_count": 100, "total_cputime": business[s.page_id][0][
+        "total_cputime"], "total_time": business[s.page_id][0]["total_time"], "estimated_time_to_regain_access": 1}]}
     srv.clock.advance(61)
     assert srv.get(f"/{s.page_id}/feed", access_token=token).status_code == 200
 

@@ -55,7 +55,8 @@ def test_authorized_apps_remove_a_permission_then_revoke(page: Any, server: Thre
     for token in (world.user_token, page_token):
         err = graph_error(server.get("/me", access_token=token))
         assert (err["code"], err.get("error_subcode")) == (190, 458)
-        assert err["message"].startswith(f"Error validating access token: User {world.user_id} has not authorized")
+        assert err["message"] == \
+            f"Error validating access token: The user has not authorized application {world.app_id}."
     assert server.get("/me", access_token=other_token).status_code == 200  # the other app is untouched
     page.goto(f"{server.url}/settings/apps")
     expect(page.locator(".authorized-app")).to_have_count(1)

@@ -52,14 +52,13 @@ def test_dialog_login_consent_pages_and_code_exchange(page: Any, server: ThreadS
     answer = server.get("/oauth/access_token", **exchange).json()
     assert answer["token_type"] == "bearer" and answer["access_token"].startswith("EAA")
     token = answer["access_token"]
-    again = graph_error(server.get("/oauth/access_token", **exchange))
-    assert again["code"] == 100 and again["type"] == "OAuthException"
-    assert again["message"].startswith("Error validating verification code. Please make sure your redirect_uri "
-                                       "is identical to the one you used in the OAuth dialog request")
     perms = {p["permission"]: p["status"] for p in server.get("/me/permissions", access_token=token).json()["data"]}
     assert perms["pages_manage_posts"] == "granted" and perms["pages_manage_engagement"] == "declined"
     accounts = server.get("/me/accounts", access_token=token).json()["data"]
     assert [a["id"] for a in accounts] == [shop.id]
+    again = graph_error(server.get("/oauth/access_token", **exchange))
+    assert (again["code"], again["error_subcode"], again["type"]) == (100, 36009, "OAuthException")
+    assert again["message"] == "This authorization code has been used."
 
     # The consent shows in Authorized Apps with the one Page chosen.
     page.goto(f"{server.url}/settings/apps")

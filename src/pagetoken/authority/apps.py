@@ -149,7 +149,8 @@ def configure(auth: Authority, app_id: str, *, require_proof: bool | None = None
 
 
 def live_token_counts(auth: Authority, app_id: str) -> dict[str, int]:
-    """How many live tokens the app holds, by kind (`app`, `user`, `page`)."""
+    """How many live tokens the app holds, by kind (`app`, `user`, `page`); its app token is derived, not
+    stored, and always counts as one."""
     now = auth.now()
     query = (select(tokens.c.kind, func.count()).where(
         (tokens.c.app_id == app_id) & tokens.c.revoked_at.is_(None)
@@ -158,6 +159,7 @@ def live_token_counts(auth: Authority, app_id: str) -> dict[str, int]:
     with auth.store.read() as conn:
         for kind, n in conn.execute(query).tuples():
             counts[str(kind)] = int(n)
+    counts[TokenKind.APP.value] += 1
     return counts
 
 

@@ -7,8 +7,9 @@ Page tokens add one read for the role (or the Page's grant) behind them.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, select
 
@@ -16,7 +17,7 @@ from pagetoken.core import errors
 from pagetoken.core.kinds import Origin, RevocationReason, Source, TokenKind
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS, task_allows
 from pagetoken.core.proof import same_secret
-from pagetoken.core.tokens import APP_SECRET_PAIR_RE, is_well_formed
+from pagetoken.core.tokens import APP_SECRET_PAIR_RE, app_token, is_well_formed
 from pagetoken.store.db import loads
 from pagetoken.store.tables import authorizations, tokens
 
@@ -24,10 +25,12 @@ from . import apps, grants, roles
 from .context import Authority
 from .records import TokenInfo
 
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
 
 def _fmt(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%A, %d-%b-%y %H:%M:%S UTC")
+    """A time as 463's message writes it, in Pacific time: ``Wednesday, 16-Nov-22 07:45:51 PST``."""
+    return datetime.fromtimestamp(ts, PACIFIC).strftime("%A, %d-%b-%y %H:%M:%S %Z")
 
 
 _RESOLVE = (
@@ -41,10 +44,10 @@ _RESOLVE = (
 def resolve(auth: Authority, token: str, conn: Connection | None = None) -> TokenInfo:
     """The token's record when it may be used now; otherwise the SPEC §3 error that says why not."""
     token = token.strip()
-    pair = APP_SECRET_PAIR_RE.fullmatch(token)
-    if pair:
+    app_id, bar, rest = token.partition("|")
+    if bar and app_id.isdigit():
         with auth.store.reading(conn) as c:
-            return _resolve_pair(auth, c, pair.group(1), pair.group(2), token)
+            return _resolve_app_token(auth, c, app_id, rest, token)
     if not is_well_formed(token):
         raise errors.InvalidToken()
     digest = auth.hash(token)
@@ -91,13 +94,25 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
     return info
 
 
-def _resolve_pair(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> TokenInfo:
+def app_token_of(auth: Authority, app_id: str, secret: str) -> str:
+    """The app's token for its current secret: recomputed, never stored (core.tokens.app_token)."""
+    return app_token(app_id, secret, auth.subkey("app-token"))
+
+
+def _resolve_app_token(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> TokenInfo:
+    """``APPID|opaque`` (what client_credentials gives) or ``APPID|APPSECRET``."""
     app = apps.get(auth, app_id, conn)
     real = apps.secret(auth, app_id, conn) if app else None
-    if app is None or real is None or not same_secret(real, given):
+    if app is None or real is None:
         raise errors.InvalidToken()
+    if APP_SECRET_PAIR_RE.fullmatch(raw) and same_secret(real, given):
+        source = Source.APP_SECRET_PAIR
+    elif is_well_formed(raw) and same_secret(app_token_of(auth, app_id, real), raw):
+        source = Source.CLIENT_CREDENTIALS
+    else:
+        raise errors.BadAppTokenSignature()
     return TokenInfo(kind=TokenKind.APP, app_id=app_id, origin=Origin.APP, long_lived=True, scopes=(),
-                     issued_at=app.created_at, expires_at=None, source=Source.APP_SECRET_PAIR, raw=raw)
+                     issued_at=app.secret_reset_at or app.created_at, expires_at=None, source=source, raw=raw)
 
 
 def effective_scopes(auth: Authority, info: TokenInfo, by_tasks: bool = True, page_id: str | None = None,
@@ -123,9 +138,14 @@ def effective_scopes(auth: Authority, info: TokenInfo, by_tasks: bool = True, pa
     return scopes
 
 
+# What debug_token's granular_scopes never lists (the Graph API leaves the default permissions out).
+NOT_GRANULAR = frozenset({"public_profile", "email"})
+
+
 def granular_scopes(auth: Authority, info: TokenInfo, scopes: list[str],
                     conn: Connection | None = None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    scopes = [s for s in scopes if s not in NOT_GRANULAR]
     if info.kind == TokenKind.USER and info.user_id:
         with auth.store.reading(conn) as c:
             by_perm = {g.permission: g for g in grants.list_grants(auth, info.user_id, info.app_id, conn=c)}
@@ -151,6 +171,9 @@ def describe(auth: Authority, info: TokenInfo, conn: Connection | None = None) -
 
 def _describe(auth: Authority, info: TokenInfo, conn: Connection) -> dict[str, Any]:
     app = apps.get(auth, info.app_id, conn)
+    if info.kind == TokenKind.APP:  # an app token: these five keys only, as the Graph API answers
+        return {"app_id": info.app_id, "type": info.kind.debug_type, "application": app.name if app else "",
+                "is_valid": True, "scopes": []}
     scopes = effective_scopes(auth, info, conn=conn)
     data: dict[str, Any] = {
         "app_id": info.app_id,
@@ -172,23 +195,46 @@ def _describe(auth: Authority, info: TokenInfo, conn: Connection) -> dict[str, A
     return data
 
 
-def describe_invalid(auth: Authority, token: str, error: errors.GraphError) -> dict[str, Any]:
-    """The `data` of debug_token for a token that does not pass, still naming what it was."""
+def describe_invalid(auth: Authority, token: str, error: errors.GraphError,
+                     viewer_app_id: str | None = None) -> dict[str, Any]:
+    """The `data` of debug_token for a token that does not pass: its error beside what it was issued with
+    (scopes, granular_scopes, times), as the Graph API keeps them for an expired or invalidated token.
+    With `viewer_app_id`, another app's token says nothing about itself, only the mismatch."""
     data: dict[str, Any] = {"is_valid": False, "scopes": [], "error": error.short()}
-    if not is_well_formed(token):
+    if not is_well_formed(token) or "|" in token:
         return data
     with auth.store.read() as conn:
-        row = conn.execute(select(tokens).where(tokens.c.hash == auth.hash(token))).first()
+        row = conn.execute(_RESOLVE, {"hash": auth.hash(token)}).first()
         if row is None:
             return data
+        if viewer_app_id is not None and row.app_id != viewer_app_id:
+            return {"is_valid": False, "scopes": [], "error": errors.NotViewingApp().short()}
         app = apps.get(auth, row.app_id, conn)
-    data.update({
-        "app_id": row.app_id, "type": TokenKind(row.kind).debug_type,
-        "application": app.name if app else "", "expires_at": int(row.expires_at or 0),
-        "issued_at": int(row.issued_at),
-    })
+        info = TokenInfo(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
+                         long_lived=bool(row.long_lived), scopes=tuple(loads(row.scopes, [])),
+                         issued_at=row.issued_at, expires_at=row.expires_at, source=Source(row.how),
+                         token_id=row.id, user_id=row.user_id, page_id=row.page_id)
+        scopes = list(info.scopes)
+        data.update({
+            "app_id": row.app_id, "type": info.kind.debug_type, "application": app.name if app else "",
+            "data_access_expires_at": int(row.data_access_expires_at or 0),
+            "expires_at": int(row.expires_at or 0), "issued_at": int(row.issued_at),
+            "scopes": scopes, "granular_scopes": granular_scopes(auth, info, scopes, conn),
+        })
     if row.user_id:
         data["user_id"] = row.user_id
     if row.page_id:
         data["profile_id"] = row.page_id
     return data
+
+
+def describe_for(auth: Authority, viewer_app_id: str, token: str) -> dict[str, Any]:
+    """debug_token's `data` for `token` as the app `viewer_app_id` may see it: its own tokens in full,
+    another app's as a mismatch and nothing more."""
+    try:
+        info = resolve(auth, token)
+    except errors.TokenError as exc:
+        return describe_invalid(auth, token, exc, viewer_app_id)
+    if info.app_id != viewer_app_id:
+        return {"is_valid": False, "scopes": [], "error": errors.NotViewingApp().short()}
+    return describe(auth, info)

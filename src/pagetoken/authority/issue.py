@@ -14,7 +14,7 @@ from pagetoken.core.tokens import fingerprint, new_token
 from pagetoken.store.db import dumps
 from pagetoken.store.tables import tokens
 
-from . import grants, pages, roles
+from . import apps, grants, inspect, pages, roles
 from .context import Authority
 from .records import TokenInfo
 
@@ -36,11 +36,11 @@ def _insert(auth: Authority, conn: Connection, *, kind: TokenKind, origin: Origi
 
 
 def app_token(auth: Authority, app_id: str) -> str:
-    """An app token: lives until the app secret is reset."""
-    with auth.store.write() as conn:
-        token, _ = _insert(auth, conn, kind=TokenKind.APP, origin=Origin.APP, app_id=app_id,
-                           source=Source.CLIENT_CREDENTIALS, scopes=[], expires_at=None, long_lived=True)
-    return token
+    """The app token: the same until the app secret is reset, derived rather than stored (no row)."""
+    secret = apps.secret(auth, app_id)
+    if secret is None:
+        raise errors.ObjectMissing(app_id)
+    return inspect.app_token_of(auth, app_id, secret)
 
 
 def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, source: Source,
@@ -61,7 +61,8 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     """The Page token a user token yields for a Page (None when the user holds no task there).
 
     Short-lived parent: basic permissions only, expires with the parent. Long-lived parent: the
-    granted Page permissions, 60 days; what the user's tasks allow is checked at every call.
+    granted Page permissions, 60 days (or never, with PAGETOKEN_PAGE_TOKENS_EXPIRE=never); what the
+    user's tasks allow is checked at every call.
     """
     assert user.kind == TokenKind.USER and user.user_id is not None
     if not roles.tasks_of(auth, page_id, user.user_id, conn):
@@ -69,7 +70,9 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     scopes = [s for s in grants.granted(auth, user.user_id, user.app_id, page_id, conn=conn) if s in user.scopes]
     now = auth.now()
     if user.long_lived:
-        expires: float | None = now + auth.lifetimes.long_lived
+        # 60 days (the seed); with PAGETOKEN_PAGE_TOKENS_EXPIRE=never none, as on the Graph API.
+        expires: float | None = now + auth.lifetimes.long_lived if auth.lifetimes.page_tokens_expire \
+            else None
     else:
         scopes, expires = basic_only(scopes), user.expires_at
     token, _ = _insert(auth, conn, kind=TokenKind.PAGE, origin=Origin.USER, app_id=user.app_id, user_id=user.user_id,

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from pagetoken.core import errors
-from pagetoken.core.kinds import Source, TokenKind
+from pagetoken.core.kinds import RevocationReason, Source, TokenKind
 from pagetoken.core.permissions import UnknownPermission, parse_scope
 from pagetoken.core.proof import proof_matches
 from pagetoken.store.db import dumps
-from pagetoken.store.tables import codes
+from pagetoken.store.tables import codes, tokens
 
-from . import apps, grants, inspect, issue, users
+from . import apps, grants, inspect, issue, revoke, users
 from .context import Authority
 from .records import App, TokenInfo, User
 
@@ -68,15 +69,35 @@ def redeem_code(auth: Authority, app: App, redirect_uri: str | None, code: str |
     now = auth.now()
     with auth.store.write() as conn:
         row = conn.execute(select(codes).where(codes.c.hash == auth.hash(code))).first()
-        if (row is None or row.app_id != app.id or row.used_at is not None or now >= row.expires_at
-                or (redirect_uri or "") != row.redirect_uri):
+        if row is None or row.app_id != app.id or (redirect_uri or "") != row.redirect_uri:
             raise errors.BadVerificationCode()
-        taken = conn.execute(update(codes).where((codes.c.hash == row.hash) & codes.c.used_at.is_(None))
-                             .values(used_at=now))
-        if taken.rowcount != 1:
-            raise errors.BadVerificationCode()
-        token, expires = issue.user_token(auth, conn, row.user_id, app.id, Source.CODE)
-    return Issued(token, expires)
+        used = row.used_at is not None
+        if not used and now >= row.expires_at:
+            raise errors.CodeExpired()
+        if not used:
+            taken = conn.execute(update(codes).where((codes.c.hash == row.hash) & codes.c.used_at.is_(None))
+                                 .values(used_at=now))
+            used = taken.rowcount != 1
+        if not used:
+            token, expires = issue.user_token(auth, conn, row.user_id, app.id, Source.CODE)
+            return Issued(token, expires)
+        # A code seen twice may have leaked: what it gave dies with it (OAuth 2.0, RFC 6749 §4.1.2).
+        _revoke_given_by(auth, conn, row)
+    raise errors.CodeUsed()
+
+
+def _revoke_given_by(auth: Authority, conn: Connection, code_row: Any) -> list[int]:
+    """Revoke the token a code gave (issued from it when it was redeemed) and every token made from it."""
+    given = (tokens.c.how == Source.CODE.value) & (tokens.c.app_id == code_row.app_id) \
+        & (tokens.c.user_id == code_row.user_id) & (tokens.c.issued_at == code_row.used_at)
+    frontier = [r[0] for r in conn.execute(select(tokens.c.id).where(given))]
+    family = list(frontier)
+    while frontier:
+        frontier = [r[0] for r in conn.execute(select(tokens.c.id).where(tokens.c.parent_id.in_(frontier)))]
+        family.extend(frontier)
+    if not family:
+        return []
+    return revoke.revoke(auth, conn, RevocationReason.API_CALL, tokens.c.id.in_(family))
 
 
 def client_credentials(auth: Authority, app: App, page_id: str | None) -> Issued:
@@ -128,3 +149,16 @@ def create_test_user(auth: Authority, app_id: str, name: str | None, installed: 
             token, expires = issue.user_token(auth, conn, user.id, app_id, Source.TEST_USER)
             issued = Issued(token, expires)
     return user, password, issued
+
+
+def test_user_listing(auth: Authority, app_id: str) -> list[tuple[User, str | None]]:
+    """The app's test users, each with a fresh short-lived token when the app is installed for them
+    (tokens are never stored, so a listing hands out new ones, as the Graph API's does)."""
+    out: list[tuple[User, str | None]] = []
+    with auth.store.write() as conn:
+        for user in users.test_users(auth, app_id):
+            token = None
+            if grants.installed(auth, user.id, app_id, conn):
+                token, _ = issue.user_token(auth, conn, user.id, app_id, Source.TEST_USER)
+            out.append((user, token))
+    return out

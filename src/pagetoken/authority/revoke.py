@@ -29,7 +29,8 @@ def revoke(auth: Authority, conn: Connection, reason: RevocationReason, conditio
 
 
 def revoke_token(auth: Authority, token: str) -> bool:
-    """Revoke one token by its value. False when it is unknown or already dead."""
+    """Revoke one token by its value (466 from then on). False when it is unknown or already dead, and for
+    an app token, which is derived rather than stored: resetting the secret replaces it."""
     if not is_well_formed(token):
         return False
     with auth.store.write() as conn:

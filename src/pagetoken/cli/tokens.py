@@ -13,7 +13,7 @@ import typer
 from pagetoken.authority import inspect, retention, revoke
 from pagetoken.client._cliutil import Group, moment
 from pagetoken.core import errors
-from pagetoken.core.tokens import find_tokens, fingerprint
+from pagetoken.core.tokens import APP_SECRET_PAIR_RE, APP_TOKEN_RE, find_tokens, fingerprint
 
 from .common import JsonOpt, authority, command, emit, fail, table
 
@@ -49,8 +49,11 @@ def tokens_inspect(token: str = typer.Argument(..., help="The token (or - to rea
 @command(tokens_app, "revoke")
 def tokens_revoke(token: str = typer.Argument(..., help="The token (or - to read it from stdin)."),
                   as_json: bool = JsonOpt) -> None:
-    """Revoke a token: from now on it answers 190/467. Exits 2 when no live token matches."""
+    """Revoke a token: from now on it answers 190/466. Exits 2 when no live token matches."""
     token = _read(token)
+    if APP_TOKEN_RE.fullmatch(token) or APP_SECRET_PAIR_RE.fullmatch(token):
+        fail("an app token cannot be revoked; reset the app secret instead", 2,
+             "`pagetoken apps reset-secret APPID` gives the app a new secret, and a new app token with it")
     with authority() as auth:
         if not revoke.revoke_token(auth, token):
             fail("no live token matches (it is unknown, malformed, or already revoked)", 2,

@@ -15,7 +15,9 @@ from __future__ import annotations
 from pagetoken.core.redact import RedactingFilter, redact, structlog_processor
 
 from .exceptions import (
+    BadClientSecret,
     ClientError,
+    CodeRejected,
     GraphError,
     InvalidParameter,
     LeaseLost,
@@ -52,7 +54,8 @@ __all__ = [
     "Rotator", "Outcome", "margin_for", "Notifier", "sign", "verify_signature",
     "RedactingFilter", "redact", "structlog_processor",
     "ClientError", "GraphError", "TokenError", "TokenExpired", "TokenInvalidated", "PermissionDenied",
-    "RateLimited", "InvalidParameter", "ObjectNotFound", "UnsupportedRequest", "TransientError",
+    "RateLimited", "InvalidParameter", "ObjectNotFound", "CodeRejected", "BadClientSecret", "UnsupportedRequest",
+    "TransientError",
     "NetworkError", "UnexpectedResponse", "VaultError", "VaultKeyError", "VaultTampered", "TokenNotFound",
     "LeaseLost", "parse_error",
 ]

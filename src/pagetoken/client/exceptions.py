@@ -4,13 +4,15 @@ The tree::
 
     ClientError
     ├── GraphError                   an error answer, or no usable answer at all
-    │   ├── TokenError               190
+    │   ├── TokenError               190, or 104 (no token where one is required)
     │   │   ├── TokenExpired         190 / 463
-    │   │   └── TokenInvalidated     190 / 458, 460, 467, 492, 493, or none: .reason says which
+    │   │   └── TokenInvalidated     190 / 458, 460, 466, 467, 492, 493, or none: .reason says which
     │   ├── PermissionDenied         200 (a permission) and 10 (a Page task): .needed
     │   ├── RateLimited              4, 17, 32, 613, 80001-80014: .retry_after
     │   ├── InvalidParameter         100 (appsecret_proof missing or wrong among them)
-    │   │   └── ObjectNotFound       100 / 33
+    │   │   ├── ObjectNotFound       100 / 33
+    │   │   ├── CodeRejected         100 / 36007 (expired), 36009 (used): .reason says which
+    │   │   └── BadClientSecret      1 with HTTP 400 "Error validating client secret." (never retried)
     │   ├── UnsupportedRequest       2500: an unknown path, or /me without a user or Page token
     │   ├── TransientError           1, 2, is_transient, HTTP 5xx
     │   │   └── NetworkError         no answer: connection refused, timeout, ...
@@ -40,7 +42,8 @@ from .usage import parse_usage
 
 __all__ = [
     "ClientError", "GraphError", "TokenError", "TokenExpired", "TokenInvalidated", "PermissionDenied",
-    "RateLimited", "InvalidParameter", "ObjectNotFound", "UnsupportedRequest", "TransientError",
+    "RateLimited", "InvalidParameter", "ObjectNotFound", "CodeRejected", "BadClientSecret", "UnsupportedRequest",
+    "TransientError",
     "NetworkError", "UnexpectedResponse", "VaultError", "VaultKeyError", "VaultTampered", "TokenNotFound",
     "LeaseLost", "InvalidReason", "parse_error",
 ]
@@ -50,6 +53,7 @@ InvalidReason = Literal["revoked", "password_changed", "app_removed", "data_acce
 
 _REASONS: dict[int, InvalidReason] = {
     codes.SUB_SESSION_INVALID: "revoked",
+    codes.SUB_REVOKED_BY_API: "revoked",
     codes.SUB_PASSWORD_CHANGED: "password_changed",
     codes.SUB_APP_NOT_AUTHORIZED: "app_removed",
     codes.SUB_DATA_ACCESS_EXPIRED: "data_access_expired",
@@ -152,6 +156,19 @@ class ObjectNotFound(InvalidParameter):
     """100/33: the object does not exist or is not visible to this token."""
 
 
+class CodeRejected(InvalidParameter):
+    """100 for an OAuth dialog code: 36009 used before (what it gave is revoked) or 36007 expired."""
+
+    @property
+    def reason(self) -> Literal["used", "expired"]:
+        return "used" if self.subcode == codes.SUB_CODE_USED else "expired"
+
+
+class BadClientSecret(InvalidParameter):
+    """Code 1 answered with HTTP 400: the client secret is wrong (the Graph API's code for it); retrying
+    cannot help, unlike a code 1 answered with a 500."""
+
+
 class UnsupportedRequest(GraphError):
     """2500: an unknown edge or path."""
 
@@ -207,12 +224,16 @@ _BY_FAMILY: dict[str, type[GraphError]] = {
     "rate_limit": RateLimited,
     "parameter": InvalidParameter,
     "object_missing": ObjectNotFound,
+    "code_rejected": CodeRejected,
+    "token_required": TokenError,
     "unsupported": UnsupportedRequest,
     "transient": TransientError,
 }
 
 
 def _class_for(status: int, code: int, subcode: int | None, transient: bool | None) -> type[GraphError]:
+    if code == codes.CODE_UNKNOWN and status == 400:
+        return BadClientSecret
     family = codes.family_of(code, subcode)
     if family is not None:
         return _BY_FAMILY[family]

@@ -10,12 +10,13 @@ The tree::
     GraphError
     ├── TokenError (190)            InvalidToken, BadAppTokenSignature, TokenExpired (463),
     │                               AppNotAuthorized (458), PasswordChanged (460),
-    │                               SessionInvalidated (467), NotPageAdmin (492),
+    │                               SessionInvalidated (467), RevokedByApi (466), NotPageAdmin (492),
     │                               DataAccessExpired (493)
-    ├── NoActiveToken (2500)        UnknownPath (2500)
-    ├── BadParameter (100)          BadVerificationCode, AppTokenRequired, ProofRequired, ProofInvalid,
-    │                               ObjectMissing (100/33), NoMatchingUser (100/2018001)
-    ├── BadClientSecret             MissingPermission (200), MissingTask (10), PageNotGranted (10),
+    ├── NoActiveToken (2500)        UnknownPath (2500), TokenRequired (104)
+    ├── BadParameter (100)          BadVerificationCode, CodeUsed (100/36009), CodeExpired (100/36007),
+    │                               AppTokenRequired, ProofRequired, ProofInvalid, NonexistingField,
+    │                               ObjectMissing (100/33), NoMatchingUser (100/2018001), UnknownAliases (803)
+    ├── BadClientSecret (1)         MissingPermission (200), MissingTask (10), PageNotGranted (10),
     │                               NotTestUser (100)
     ├── AppRateLimited (4), UserRateLimited (17), PageRateLimited (32)
     └── UnknownError (1), ServiceUnavailable (2)
@@ -37,6 +38,7 @@ CODE_PERMISSION_TASK = 10
 CODE_USER_RATE = 17
 CODE_PAGE_RATE = 32
 CODE_PARAM = 100
+CODE_TOKEN_REQUIRED = 104
 CODE_TOKEN = 190
 CODE_PERMISSION = 200
 CODE_NO_TOKEN = 2500
@@ -45,11 +47,14 @@ CODE_NO_TOKEN = 2500
 SUB_APP_NOT_AUTHORIZED = 458
 SUB_PASSWORD_CHANGED = 460
 SUB_EXPIRED = 463
+SUB_REVOKED_BY_API = 466
 SUB_SESSION_INVALID = 467
 SUB_NOT_PAGE_ADMIN = 492
 SUB_DATA_ACCESS_EXPIRED = 493
 # Subcodes of 100
 SUB_OBJECT_MISSING = 33
+SUB_CODE_EXPIRED = 36007
+SUB_CODE_USED = 36009
 SUB_NO_MATCHING_USER = 2018001
 
 REAUTH_SUBCODES = frozenset({SUB_APP_NOT_AUTHORIZED, SUB_PASSWORD_CHANGED, SUB_DATA_ACCESS_EXPIRED,
@@ -61,6 +66,7 @@ __all__ = [
     "BadParameter", "BadVerificationCode", "AppTokenRequired", "ProofRequired", "ProofInvalid", "ObjectMissing",
     "NoMatchingUser", "BadClientSecret", "MissingPermission", "MissingTask", "PageNotGranted", "NotTestUser",
     "AppRateLimited", "UserRateLimited", "PageRateLimited", "UnknownError", "ServiceUnavailable",
+    "RevokedByApi", "NotViewingApp", "TokenRequired", "CodeUsed", "CodeExpired", "NonexistingField", "UnknownAliases",
     "FAMILIES", "family_of",
 ]
 
@@ -89,6 +95,8 @@ class GraphError(Exception):
 
     @property
     def headers(self) -> dict[str, str]:
+        """``WWW-Authenticate`` with the row's challenge: invalid_token (190), invalid_request (100),
+        invalid_code (a bad, used or expired code)."""
         if self.challenge is None:
             return {}
         quoted = self.message.replace('"', "'")
@@ -143,10 +151,11 @@ class TokenExpired(TokenError):
 
 class AppNotAuthorized(TokenError):
     subcode = SUB_APP_NOT_AUTHORIZED
-    template = "Error validating access token: User {user_id} has not authorized application {app_id}."
+    template = "Error validating access token: The user has not authorized application {app_id}."
 
     def __init__(self, user_id: str, app_id: str) -> None:
-        super().__init__(user_id=user_id, app_id=app_id)
+        self.user_id = user_id  # today's wording names the app only
+        super().__init__(app_id=app_id)
 
 
 class PasswordChanged(TokenError):
@@ -161,6 +170,19 @@ class SessionInvalidated(TokenError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(because=f" because {detail}" if detail else "")
+
+
+class RevokedByApi(TokenError):
+    """Revoked by an API call: DELETE /oauth/access_token, `tokens revoke`, the vault."""
+
+    subcode = SUB_REVOKED_BY_API
+    template = "Error validating access token: The session was invalidated explicitly using an API call."
+
+
+class NotViewingApp(TokenError):
+    """debug_token of another app's token (shown inside `data`, never raised to the caller)."""
+
+    template = "The App_id in the input_token did not match the Viewing App"
 
 
 class NotPageAdmin(TokenError):
@@ -181,6 +203,13 @@ class NoActiveToken(GraphError):
     template = "An active access token must be used to query information about the current user."
 
 
+class TokenRequired(GraphError):
+    """No token on a node other than /me."""
+
+    code = CODE_TOKEN_REQUIRED
+    template = "An access token is required to request this resource."
+
+
 class UnknownPath(GraphError):
     code = CODE_NO_TOKEN
     template = "Unknown path components: /{components}"
@@ -196,6 +225,7 @@ class BadParameter(GraphError):
     """A missing or wrong parameter; the detail says which and why."""
 
     code = CODE_PARAM
+    challenge = "invalid_request"
     template = "(#100) {detail}"
 
     def __init__(self, detail: str) -> None:
@@ -204,24 +234,44 @@ class BadParameter(GraphError):
 
 class BadVerificationCode(GraphError):
     code = CODE_PARAM
+    challenge = "invalid_code"
     template = ("Error validating verification code. Please make sure your redirect_uri is identical to the one "
                 "you used in the OAuth dialog request")
 
 
+class CodeUsed(GraphError):
+    """A code redeemed a second time (what it gave is revoked)."""
+
+    code = CODE_PARAM
+    subcode = SUB_CODE_USED
+    challenge = "invalid_code"
+    template = "This authorization code has been used."
+
+
+class CodeExpired(GraphError):
+    code = CODE_PARAM
+    subcode = SUB_CODE_EXPIRED
+    challenge = "invalid_code"
+    template = "This authorization code has expired."
+
+
 class AppTokenRequired(GraphError):
     code = CODE_PARAM
+    challenge = "invalid_request"
     template = ("(#100) You must provide an app access token, or a user access token that is an owner or developer "
                 "of the app")
 
 
 class ProofRequired(GraphError):
     code = CODE_PARAM
+    challenge = "invalid_request"
     type = GRAPH_METHOD
     template = "API calls from the server require an appsecret_proof argument"
 
 
 class ProofInvalid(GraphError):
     code = CODE_PARAM
+    challenge = "invalid_request"
     type = GRAPH_METHOD
     template = "Invalid appsecret_proof provided in the API argument"
 
@@ -230,8 +280,10 @@ class ObjectMissing(GraphError):
     code = CODE_PARAM
     subcode = SUB_OBJECT_MISSING
     type = GRAPH_METHOD
+    challenge = "invalid_request"
     template = ("Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be loaded "
-                "due to missing permissions, or does not support this operation.")
+                "due to missing permissions, or does not support this operation. Please read the Graph API "
+                "documentation at https://developers.facebook.com/docs/graph-api")
 
     def __init__(self, object_id: str, method: str = "get") -> None:
         super().__init__(object_id=object_id, method=method.lower())
@@ -239,13 +291,20 @@ class ObjectMissing(GraphError):
 
 class NoMatchingUser(GraphError):
     code = CODE_PARAM
+    challenge = "invalid_request"
     subcode = SUB_NO_MATCHING_USER
     template = "(#100) No matching user found"
 
 
 class BadClientSecret(GraphError):
-    code = CODE_PARAM
+    """A wrong client_secret: code 1 on the Graph API, answered with HTTP 400 (it is not a server failure)."""
+
+    code = CODE_UNKNOWN
     template = "Error validating client secret."
+
+    @property
+    def status(self) -> int:
+        return 400
 
 
 # ---- 200, 10: permissions and tasks --------------------------------------------------------------
@@ -273,8 +332,28 @@ class PageNotGranted(GraphError):
                 "on the Page must grant the app Page permissions for it first.")
 
 
+class NonexistingField(GraphError):
+    code = CODE_PARAM
+    challenge = "invalid_request"
+    template = "(#100) Tried accessing nonexisting field ({field}) on node type ({node_type})"
+
+    def __init__(self, field: str, node_type: str) -> None:
+        super().__init__(field=field, node_type=node_type)
+
+
+class UnknownAliases(GraphError):
+    """`?ids=` naming objects that do not exist."""
+
+    code = 803
+    template = "(#803) Some of the aliases you requested do not exist: {ids}"
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(ids=",".join(ids))
+
+
 class NotTestUser(GraphError):
     code = CODE_PARAM
+    challenge = "invalid_request"
     template = "(#2903) Cannot delete this user: only the app's test users may be deleted, with the app's access token"
 
 
@@ -319,11 +398,16 @@ FAMILIES: dict[tuple[int, int | None], str] = {
     (CODE_TOKEN, SUB_APP_NOT_AUTHORIZED): "token_invalid",
     (CODE_TOKEN, SUB_PASSWORD_CHANGED): "token_invalid",
     (CODE_TOKEN, SUB_SESSION_INVALID): "token_invalid",
+    (CODE_TOKEN, SUB_REVOKED_BY_API): "token_invalid",
     (CODE_TOKEN, SUB_NOT_PAGE_ADMIN): "token_invalid",
     (CODE_TOKEN, SUB_DATA_ACCESS_EXPIRED): "token_invalid",
     (CODE_NO_TOKEN, None): "unsupported",
     (CODE_PARAM, None): "parameter",
     (CODE_PARAM, SUB_OBJECT_MISSING): "object_missing",
+    (CODE_PARAM, SUB_CODE_USED): "code_rejected",
+    (CODE_PARAM, SUB_CODE_EXPIRED): "code_rejected",
+    (CODE_TOKEN_REQUIRED, None): "token_required",
+    (UnknownAliases.code, None): "object_missing",
     (CODE_PERMISSION, None): "permission",
     (CODE_PERMISSION_TASK, None): "permission",
     (CODE_APP_RATE, None): "rate_limit",

@@ -85,7 +85,7 @@ class RevocationReason(StrEnum):
 
 
 _REVOCATION_ERRORS: dict[RevocationReason, Callable[[], errors.GraphError]] = {
-    RevocationReason.API_CALL: errors.SessionInvalidated,
+    RevocationReason.API_CALL: errors.RevokedByApi,
     RevocationReason.PASSWORD: errors.PasswordChanged,
     RevocationReason.TASK_LOST: errors.NotPageAdmin,
     RevocationReason.SECRET_RESET: lambda: errors.SessionInvalidated("the app secret was reset"),

@@ -18,6 +18,8 @@ class Lifetimes:
     long_lived: int = LONG_LIVED_DEFAULT
     data_access: int = DATA_ACCESS_DEFAULT
     code: int = CODE_DEFAULT
+    # False with PAGETOKEN_PAGE_TOKENS_EXPIRE=never: Page tokens from long-lived user tokens never expire.
+    page_tokens_expire: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Lifetimes:
@@ -40,4 +42,14 @@ class Lifetimes:
             long_lived=read("PAGETOKEN_LONG_LIVED_SECONDS", LONG_LIVED_DEFAULT),
             data_access=read("PAGETOKEN_DATA_ACCESS_SECONDS", DATA_ACCESS_DEFAULT),
             code=read("PAGETOKEN_CODE_SECONDS", CODE_DEFAULT),
+            page_tokens_expire=_page_tokens_expire(env.get("PAGETOKEN_PAGE_TOKENS_EXPIRE", "")),
         )
+
+
+def _page_tokens_expire(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("", "default"):
+        return True
+    if value == "never":
+        return False
+    raise ValueError(f"PAGETOKEN_PAGE_TOKENS_EXPIRE must be 'never' or 'default', not {raw!r}")

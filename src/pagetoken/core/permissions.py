@@ -99,6 +99,16 @@ def normalise_tasks(tasks: Iterable[str]) -> list[str]:
     return out
 
 
+# The order the Graph API lists a person's tasks on a Page in (`/me/accounts`, `/{page-id}/roles`).
+WIRE_TASK_ORDER: tuple[str, ...] = (ANALYZE, ADVERTISE, MESSAGING, MODERATE, CREATE_CONTENT, MANAGE)
+
+
+def wire_tasks(tasks: Iterable[str]) -> list[str]:
+    """`tasks` in the Graph API's order."""
+    held = set(tasks)
+    return [t for t in WIRE_TASK_ORDER if t in held]
+
+
 def task_allows(tasks: Iterable[str], needed: str) -> bool:
     """Whether a holder of `tasks` may do what needs `needed` (MANAGE implies every task)."""
     held = set(tasks)

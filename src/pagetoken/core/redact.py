@@ -22,9 +22,10 @@ def redact(text: str) -> str:
         return text
     pieces = []
     last = 0
-    for start, end, _tok in find_tokens(text):
+    for start, end, tok in find_tokens(text):
         pieces.append(text[last:start])
-        pieces.append(MASK)
+        app_id, bar, _ = tok.partition("|")
+        pieces.append(f"{app_id}|{MASK}" if bar else MASK)
         last = end
     pieces.append(text[last:])
     out = "".join(pieces)

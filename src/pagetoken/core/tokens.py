@@ -4,6 +4,11 @@ A token is ``EAA`` + 44 base62 characters from the CSPRNG (262 bits) + 6 base62 
 CRC-32 over everything before them. The checksum lets scanners and log filters tell a real token
 from random text with no false positives worth speaking of (one in 56 billion), and lets the server
 turn away a mistyped token without a database read.
+
+An app token is ``APPID|`` + a part of the same shape whose 256 bits are not drawn but derived: an
+HMAC, under a server key, of the app ID and the app's current secret. It is never stored (the server
+recomputes it to check it), stays the same until the secret is reset, and reveals nothing of the
+secret to anyone without the server key.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ CHECK_LEN = 6
 TOKEN_LEN = len(PREFIX) + BODY_LEN + CHECK_LEN
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-# Candidates: the prefix and exactly the right number of base62 characters, not inside a longer word.
-CANDIDATE_RE = re.compile(rf"(?<![0-9A-Za-z])EAA[0-9A-Za-z]{{{BODY_LEN + CHECK_LEN}}}(?![0-9A-Za-z])")
+# Candidates: the prefix and exactly the right number of base62 characters, not inside a longer word,
+# with the ``APPID|`` of an app token in front when there is one.
+CANDIDATE_RE = re.compile(
+    rf"(?<![0-9A-Za-z])(?:\d{{1,20}}\|)?(EAA[0-9A-Za-z]{{{BODY_LEN + CHECK_LEN}}})(?![0-9A-Za-z])")
+# An app token: ``APPID|`` and the opaque part.
+APP_TOKEN_RE = re.compile(rf"(\d{{1,20}})\|(EAA[0-9A-Za-z]{{{BODY_LEN + CHECK_LEN}}})")
 # App tokens in their ``APPID|APPSECRET`` form.
 APP_SECRET_PAIR_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6,20})\|([0-9a-f]{32})(?![0-9A-Za-z])")
 
@@ -45,8 +54,19 @@ def new_token() -> str:
     return head + _checksum(head)
 
 
+def app_token(app_id: str, generation: str, key: bytes) -> str:
+    """The app token of `app_id` for one generation of its secret (the same inputs, the same token)."""
+    digest = hmac.new(key, f"app-token\x00{app_id}\x00{generation}".encode(), hashlib.sha256).digest()
+    head = PREFIX + _base62(int.from_bytes(digest, "big"), BODY_LEN)
+    return f"{app_id}|{head}{_checksum(head)}"
+
+
 def is_well_formed(token: str) -> bool:
-    """True when `token` has the shape and a matching checksum (it may still be unknown or revoked)."""
+    """True when `token` has the shape and a matching checksum (it may still be unknown or revoked);
+    an app token when its opaque part does."""
+    app = APP_TOKEN_RE.fullmatch(token)
+    if app:
+        token = app.group(2)
     if len(token) != TOKEN_LEN or not token.startswith(PREFIX):
         return False
     if not all(c in ALPHABET for c in token[len(PREFIX) :]):
@@ -56,8 +76,8 @@ def is_well_formed(token: str) -> bool:
 
 
 def find_tokens(text: str) -> list[tuple[int, int, str]]:
-    """Every well-formed token in `text`, as (start, end, token)."""
-    return [(m.start(), m.end(), m.group(0)) for m in CANDIDATE_RE.finditer(text) if is_well_formed(m.group(0))]
+    """Every well-formed token in `text` (app tokens with their ``APPID|``), as (start, end, token)."""
+    return [(m.start(), m.end(), m.group(0)) for m in CANDIDATE_RE.finditer(text) if is_well_formed(m.group(1))]
 
 
 def token_hash(token: str, key: bytes) -> str:

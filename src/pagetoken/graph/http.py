@@ -22,18 +22,39 @@ from .params import effective_method, merged_params, strip_version, token_from
 log = logging.getLogger("pagetoken.graph")
 
 JSON = "application/json; charset=UTF-8"
+# The version an unversioned call is served as (SPEC §2: `facebook-api-version` on every answer).
+DEFAULT_VERSION = "v25.0"
+# The server revision, as the Graph API's `x-fb-rev` names its own build.
+REVISION = "1017391962"
+# On token answers and Graph JSON alike: never cached, never sniffed.
+NO_STORE = {
+    "Cache-Control": "private, no-cache, no-store, must-revalidate",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+}
 
 # Extra steps around every call (rate limits, usage headers, metrics): (call) -> headers to add.
 Hook = Callable[[Call], dict[str, str]]
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def wire_headers(version: str | None, trace_id: str) -> dict[str, str]:
+    """The headers the Graph API puts on every answer: version served, trace ID, revision, no caching."""
+    return {"facebook-api-version": version or DEFAULT_VERSION, "x-fb-trace-id": trace_id,
+            "x-fb-rev": REVISION, **NO_STORE}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
+                  version: str | None = None, trace_id: str | None = None) -> Response:
     text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return Response(text, status_code=status, media_type=JSON, headers=headers)
+    return Response(text, status_code=status, media_type=JSON,
+                    headers={**wire_headers(version, trace_id or errors.new_trace_id()), **(headers or {})})
 
 
-def error_response(exc: errors.GraphError, headers: dict[str, str] | None = None) -> Response:
-    return json_response(exc.body(), exc.status, {**exc.headers, **(headers or {})})
+def error_response(exc: errors.GraphError, headers: dict[str, str] | None = None,
+                   version: str | None = None) -> Response:
+    """An error answer; its `x-fb-trace-id` is the `fbtrace_id` of its body."""
+    trace_id = errors.new_trace_id()
+    return json_response(exc.body(trace_id), exc.status, {**exc.headers, **(headers or {})}, version, trace_id)
 
 
 def base_url(request: Request, public_url: str | None) -> str:
@@ -70,23 +91,24 @@ class GraphEndpoint:
 
     async def handle(self, request: Request) -> Response:
         call: Call | None = None
+        path, version = strip_version(request.url.path)
         try:
             params = await merged_params(request)
             method = effective_method(request, params)
-            path, version = strip_version(request.url.path)
             call = Call.arriving(self.auth, method, path, params, base_url(request, self.public_url), version,
                                  headers=dict(request.headers))
             raw = token_from(request.headers, params)
-            if path == "" and method == "POST" and "batch" in params and self.batch is not None:
+            # The Graph documentation posts its own batch example to /me: the same as POST /.
+            if path in ("", "me") and method == "POST" and "batch" in params and self.batch is not None:
                 body = await self.batch(call, request)
             else:
                 body = await self.answer(call, raw)
-            return json_response(body, headers=self._after(call))
+            return json_response(body, headers=self._after(call), version=version)
         except errors.GraphError as exc:
-            return error_response(exc, self._after(call) if call else None)
+            return error_response(exc, self._after(call) if call else None, version)
         except Exception:
             log.exception("unexpected failure on %s %s", request.method, request.url.path)
-            return error_response(errors.UnknownError())
+            return error_response(errors.UnknownError(), version=version)
 
     async def answer(self, call: Call, raw_token: str | None) -> Any:
         """Run the call on the event loop when everything it needs is in memory (no thread hop); the

@@ -2,7 +2,9 @@
 
 Every Graph call counts against its app (code 4 past the limit), the person behind its token (17)
 and the Page it touches (32). `X-App-Usage` (every answer) and `X-Page-Usage` (Page calls) carry
-``{"call_count", "total_time", "total_cputime"}`` as integer percentages of the limits. Windows
+``{"call_count", "total_time", "total_cputime"}`` as integer percentages of the limits; Page-token calls
+add `X-Business-Use-Case-Usage` (``{PAGEID: [{"type": "pages", …, "estimated_time_to_regain_access"}]}``,
+minutes). Windows
 read the authority's clock, so tests move time instead of waiting. Counts are per server process.
 
 Settings (env): PAGETOKEN_RATE_WINDOW_SECONDS (3600), PAGETOKEN_RATE_APP_LIMIT (50000),
@@ -20,6 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pagetoken.core import errors
 
@@ -163,4 +166,18 @@ class RateLimiter:
         if call.usage.page_ids:
             page_usage = self.usage(PAGE, sorted(call.usage.page_ids)[0])
             out["X-Page-Usage"] = json.dumps(page_usage, separators=(",", ":"))
+        if token is not None and token.kind == PAGE and token.page_id:
+            out["X-Business-Use-Case-Usage"] = json.dumps(self.business_usage(token.page_id), separators=(",", ":"))
         return out
+
+    def business_usage(self, page_id: str) -> dict[str, list[dict[str, Any]]]:
+        """`X-Business-Use-Case-Usage` of a Page-token call: the Page's usage, with the documented keys only."""
+        used = self.usage(PAGE, page_id)
+        regain = 0
+        if max(used.values()) >= 100:
+            with self._lock:
+                win = self._window((PAGE, page_id), self.clock())
+                if win.entries:
+                    regain = math.ceil(max(0.0, win.entries[0][0] + self.limits.window - self.clock()) / 60)
+        return {page_id: [{"type": "pages", "call_count": used["call_count"], "total_cputime": used["total_cputime"],
+                           "total_time": used["total_time"], "estimated_time_to_regain_access": regain}]}

@@ -96,7 +96,7 @@ class Dashboard:
         before = apps.live_token_counts(self.auth, app.id)
         value = apps.reset_secret(self.auth, app.id)
         after = apps.live_token_counts(self.auth, app.id)
-        gone = sum(before.values()) - sum(after.values())
+        gone = sum(before.values()) - sum(after.values()) + 1  # and the app token, replaced by a new one
         return self.page(request, user, focus=app.id, revealed={app.id: value},
                          notice=f"New secret for {app.name}. The old one no longer works, and {gone} "
                                 f"token{'s' if gone != 1 else ''} made with it stopped working.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from pagetoken.authority import apps, oauth, users
+from pagetoken.authority import apps, oauth
 from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
 
@@ -47,7 +47,12 @@ def create_test_user(call: Call) -> dict[str, Any]:
 
 def list_test_users(call: Call) -> dict[str, Any]:
     app_id = _own_app(call)
-    items = [{"id": u.id, "login_url": _login_url(call, u.email)} for u in users.test_users(call.auth, app_id)]
+    items = []
+    for user, token in oauth.test_user_listing(call.auth, app_id):
+        item = {"id": user.id, "login_url": _login_url(call, user.email)}
+        if token is not None:  # installed ones come with a token
+            item["access_token"] = token
+        items.append(item)
     return call.paged(items)
 
 

@@ -87,6 +87,7 @@ def delete_post(call: Call) -> dict[str, Any]:
 
 NODE = NodeType(
     name="post",
+    label="PagePost",
     description="A post on a Page's feed, by the Page or by a visitor. Its ID is PAGEID_POSTID.",
     fields=(
         Field("id", default=True), Field("message", default=True), Field("created_time", default=True),

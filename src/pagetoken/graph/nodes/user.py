@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pagetoken.authority import access, grants, issue, pages, roles, users
 from pagetoken.authority.records import User
 from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
-from pagetoken.core.permissions import CATALOG, LEGACY
+from pagetoken.core.permissions import CATALOG, LEGACY, wire_tasks
 
 from ..call import Call
 from ..fields import narrow
 from ..registry import APP_ONLY, USER_ONLY, Field, NodeType, Op, Param
 
-ACCOUNT_DEFAULTS = ["access_token", "category", "name", "id", "tasks"]
+ACCOUNT_DEFAULTS = ["access_token", "category", "category_list", "name", "id", "tasks"]
+
+
+def category_entry(name: str) -> dict[str, str]:
+    """A Page category as `category_list` lists it: `{id, name}`. pagetoken's categories are free text, so
+    the ID is derived from the name (the same name, the same ID everywhere)."""
+    digest = hashlib.sha256(name.strip().lower().encode("utf-8")).digest()
+    return {"id": str(100000000000000 + int.from_bytes(digest[:8], "big") % 900000000000000), "name": name}
 
 
 def _visible_user(call: Call) -> User:
@@ -47,7 +55,9 @@ def list_permissions(call: Call) -> dict[str, Any]:
     else:
         items = [{"permission": g.permission, "status": g.status}
                  for g in grants.list_grants(call.auth, uid, tok.app_id)]
-    wanted = call.param("permission")
+        if not any(i["permission"] == "public_profile" for i in items):  # granted with every install
+            items.insert(0, {"permission": "public_profile", "status": "granted"})
+    wanted = call.arg("permission") or call.param("permission")
     if wanted:
         names = set(LEGACY.get(wanted, (wanted,)))
         items = [i for i in items if i["permission"] in names]
@@ -92,7 +102,8 @@ def list_accounts(call: Call) -> dict[str, Any]:
     tokens = issue.page_tokens_for_user(call.auth, tok, [p.id for p, _ in chosen]) if "access_token" in fields else {}
     items = []
     for page, tasks in chosen:
-        item: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category, "tasks": tasks}
+        item: dict[str, Any] = {"id": page.id, "name": page.name, "category": page.category,
+                                "category_list": [category_entry(page.category)], "tasks": wire_tasks(tasks)}
         if "access_token" in fields:
             item["access_token"] = tokens[page.id]
         items.append(item)
@@ -128,6 +139,8 @@ NODE = NodeType(
         Op("GET", None, read_user, "Read a user", tokens=frozenset({TokenKind.USER, TokenKind.APP})),
         Op("GET", "permissions", list_permissions, "Permissions the user granted or declined the app",
            tokens=frozenset({TokenKind.USER, TokenKind.APP}), params=(Param("permission", "Only this permission"),)),
+        Op("GET", "permissions/{permission}", list_permissions, "One permission's status (data: that entry)",
+           tokens=frozenset({TokenKind.USER, TokenKind.APP})),
         Op("DELETE", "permissions", delete_permissions, "Remove the app: every token of the user for it dies",
            tokens=frozenset({TokenKind.USER, TokenKind.APP})),
         Op("DELETE", "permissions/{permission}", delete_permission, "Decline one permission",
