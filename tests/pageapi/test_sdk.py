@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 # A dev dependency: imported outright, so a missing SDK fails the run instead of skipping these tests.
+from facebook_business.adobjects.comment import Comment
 from facebook_business.adobjects.page import Page
+from facebook_business.adobjects.pagepost import PagePost
+from facebook_business.adobjects.unifiedthread import UnifiedThread
+from facebook_business.adobjects.user import User
 from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
@@ -84,3 +88,81 @@ def test_batch_through_the_sdk(sdk: tuple[FacebookAdsApi, Scene, str]) -> None:
     assert seen[0]["data"][0]["message"] == "batched read"
     assert seen[1]["id"].startswith(s.page_id + "_")
     assert failed[0]["error"]["code"] == 100
+
+
+def test_page_object_reads_and_updates(sdk: tuple[FacebookAdsApi, Scene, str]) -> None:
+    _, s, _ = sdk
+    page = Page(s.page_id)
+    assert page.api_get(fields=["name", "category"])["name"].startswith("Page ")
+    assert page.api_update(params={"about": "Fresh bread daily"}) is not None
+    assert Page(s.page_id).api_get(fields=["about"])["about"] == "Fresh bread daily"
+    s.visitor_post("Do you bake rye?")
+    assert [p["message"] for p in page.get_visitor_posts(fields=["message"])] == ["Do you bake rye?"]
+    made = page.create_feed(params={"message": "Rye on Fridays"})
+    assert [p["id"] for p in page.get_posts(fields=["message"])] == [made["id"]]
+    page.create_subscribed_app(params={"subscribed_fields": ["feed"]})
+    subscribed = list(page.get_subscribed_apps())
+    assert [a["id"] for a in subscribed] == [s.app_id]
+    page.delete_subscribed_apps()
+    assert list(page.get_subscribed_apps()) == []
+    conversation_id, visitor = s.conversation("Open on Sunday?")
+    sent = page.create_message(params={"recipient": {"id": visitor}, "message": {"text": "Yes, 8 to 12"},
+                                       "messaging_type": "RESPONSE"})
+    assert sent["recipient_id"] == visitor and sent["message_id"]
+    messages = list(UnifiedThread(conversation_id).get_messages(fields=["message"]))
+    assert [m["message"] for m in messages] == ["Yes, 8 to 12", "Open on Sunday?"]
+
+
+def test_post_and_comment_objects(sdk: tuple[FacebookAdsApi, Scene, str]) -> None:
+    _, s, _ = sdk
+    post_id = Page(s.page_id).create_feed(params={"message": "Croissants are back"})["id"]
+    post = PagePost(post_id)
+    assert post.api_get(fields=["message"])["message"] == "Croissants are back"
+    post.api_update(params={"message": "Croissants are back, with almonds"})
+    assert PagePost(post_id).api_get(fields=["message"])["message"] == "Croissants are back, with almonds"
+    assert set(PagePost.get_by_ids([post_id], fields=["message"])[0].export_all_data()) >= {"id", "message"}
+    comment_id = post.create_comment(params={"message": "Save me two"})["id"]
+    assert [c["message"] for c in post.get_comments(fields=["message"])] == ["Save me two"]
+    post.create_like()
+    assert [like["id"] for like in post.get_likes()] == [s.page_id]
+    post.delete_likes()
+    assert list(post.get_likes()) == []
+    comment = Comment(comment_id)
+    assert comment.api_get(fields=["message"])["message"] == "Save me two"
+    reply = comment.create_comment(params={"message": "Done!"})["id"]
+    assert [r["id"] for r in comment.get_comments()] == [reply]
+    comment.create_like()
+    assert [like["id"] for like in comment.get_likes()] == [s.page_id]
+    comment.api_update(params={"message": "Save me three"})
+    assert Comment(comment_id).api_get(fields=["message"])["message"] == "Save me three"
+    Comment(reply).api_delete()
+    comment.api_delete()
+    assert list(post.get_comments()) == []
+    insights = list(post.get_insights(params={"metric": ["post_impressions"]}))
+    assert insights and insights[0]["name"] == "post_impressions"
+    post.api_delete()
+    with pytest.raises(FacebookRequestError) as gone:
+        PagePost(post_id).api_get(fields=["message"])
+    assert (gone.value.api_error_code(), gone.value.api_error_subcode()) == (100, 33)
+
+
+def test_user_object(module_server: ThreadServer) -> None:
+    s = scene(module_server.auth)
+    token = s.long_user_token(s.owner_id, EVERYTHING.split(","))
+    previous = FacebookSession.GRAPH
+    FacebookSession.GRAPH = module_server.url
+    try:
+        FacebookAdsApi.init(s.app_id, s.secret, token, api_version="v25.0")
+        me = User("me").api_get(fields=["id", "name"])
+        assert (me["id"], me["name"]) == (s.owner_id, "Olive Owner")
+        accounts = list(User("me").get_accounts(fields=["id", "name", "access_token", "category_list", "tasks"]))
+        assert [a["id"] for a in accounts] == [s.page_id] and accounts[0]["tasks"][-1] == "MANAGE"
+        assert accounts[0]["category_list"][0]["name"] == "Bakery"
+        granted = {p["permission"] for p in User("me").get_permissions() if p["status"] == "granted"}
+        assert {"public_profile", "pages_manage_posts"} <= granted
+        User(s.owner_id).delete_permissions()
+        with pytest.raises(FacebookRequestError) as removed:
+            User("me").api_get(fields=["id"])
+        assert (removed.value.api_error_code(), removed.value.api_error_subcode()) == (190, 458)
+    finally:
+        FacebookSession.GRAPH = previous
