@@ -19,7 +19,7 @@ def test_facebook_sdk(server: ThreadServer, fb_sdk) -> None:
     w = server.world()
     graph = fb_sdk.GraphAPI(version="3.1")
     app_token = graph.get_app_access_token(w.app_id, w.secret)
-    assert app_token.startswith("EAA")
+    assert app_token.startswith(w.app_id + "|EAA")
     user = fb_sdk.GraphAPI(access_token=w.user_token, version="3.1")
     extended = user.extend_access_token(w.app_id, w.secret)
     assert extended["expires_in"] == 60 * 86400
@@ -50,7 +50,7 @@ def test_python_facebook_api(server: ThreadServer) -> None:
                 sleep_on_rate_limit=False)
     api = GraphAPI(app_id=w.app_id, app_secret=w.secret, access_token=w.user_token, version="v25.0", **base)
     app_token = api.get_app_token()
-    assert app_token["access_token"].startswith("EAA") and app_token["token_type"] == "bearer"
+    assert app_token["access_token"].startswith(w.app_id + "|EAA") and app_token["token_type"] == "bearer"
     long = api.exchange_long_lived_user_access_token()
     assert long["expires_in"] == 60 * 86400
     api_long = GraphAPI(app_id=w.app_id, app_secret=w.secret, access_token=long["access_token"], version="v25.0",
