@@ -138,6 +138,8 @@ def test_batch_posted_to_me_and_accounts_with_category_list_and_task_order(serve
     assert set(page) == {"access_token", "category", "category_list", "name", "id", "tasks"}
     assert page["category_list"][0]["name"] == "Software" and page["category_list"][0]["id"].isdigit()
     assert page["tasks"] == ["ANALYZE", "ADVERTISE", "MESSAGING", "MODERATE", "CREATE_CONTENT", "MANAGE"]
+    roles = server.get(f"/{w.page_id}/roles", access_token=page["access_token"]).json()["data"]
+    assert roles[0]["tasks"] == page["tasks"]
 
 
 def test_debug_token_keeps_what_an_expired_or_invalidated_token_carried(server: ThreadServer) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pagetoken.authority import ads, roles, subscriptions
 from pagetoken.core import errors
-from pagetoken.core.permissions import ADVERTISE, ANY_TASK, MANAGE
+from pagetoken.core.permissions import ADVERTISE, ANY_TASK, MANAGE, wire_tasks
 
 from ..call import Call
 from ..registry import USER_OR_PAGE, Op, Param
@@ -15,7 +15,7 @@ from . import render
 
 def list_roles(call: Call) -> dict[str, Any]:
     """GET /{page-id}/roles: `{id, name, tasks}` for everyone with a task on the Page."""
-    items = roles.listing(call.auth, call.node_id)
+    items = [{**item, "tasks": wire_tasks(item["tasks"])} for item in roles.listing(call.auth, call.node_id)]
     return call.paged(items, ["id", "name", "tasks"], summary={"total_count": len(items)})
 
 
