@@ -107,6 +107,8 @@ def test_error_rows_word_for_word(server: ThreadServer) -> None:
     assert (e["code"], e["error_subcode"]) == (190, 463)
     assert e["message"] == ("Error validating access token: Session has expired on Wednesday, 16-Nov-22 "
                             "07:45:51 PST. The current time is Wednesday, 16-Nov-22 07:46:51 PST.")
+    odd = server.get("/%C5%91x", access_token=w.app_token)  # the ID is echoed in the header, made ASCII
+    assert odd.status_code == 400 and "Object with ID '?x' does not exist" in odd.headers["www-authenticate"]
     missing = server.get("/999999999", access_token=w.app_token)
     assert missing.json()["error"]["message"].endswith(
         "does not support this operation. Please read the Graph API documentation at "

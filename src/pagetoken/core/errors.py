@@ -99,7 +99,9 @@ class GraphError(Exception):
         invalid_code (a bad, used or expired code)."""
         if self.challenge is None:
             return {}
-        quoted = self.message.replace('"', "'")
+        # A header carries printable ASCII only: the message may echo what the caller sent (an object ID
+        # from the path, a parameter), so anything else, quotes and line breaks included, is replaced.
+        quoted = "".join(c if " " <= c <= "~" and c != '"' else ("'" if c == '"' else "?") for c in self.message)
         return {"WWW-Authenticate": f'OAuth "Facebook Platform" "{self.challenge}" "{quoted}"'}
 
     def body(self, trace_id: str | None = None) -> dict[str, Any]:
