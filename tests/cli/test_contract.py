@@ -119,8 +119,17 @@ def _needs_user(scene: Scene) -> list[str]:
     return ["--name", name]
 
 
-def _app_token(scene: Scene) -> str:
-    return str(json.loads(scene.run(["apps", "create", "--name", "R", "--json"]).stdout)["app_token"])
+def _user_token(scene: Scene) -> str:
+    """A live user token of the scene's app (app tokens are derived, not stored: they cannot be revoked)."""
+    from pagetoken.authority import apps, oauth
+    from pagetoken.authority.context import Authority, Settings
+
+    auth = Authority.open(Settings(data_dir=scene.data))
+    try:
+        return oauth.grant_and_token(auth, apps.require(auth, scene.app_id), scene.user_id, ["public_profile"],
+                                     [], None).access_token
+    finally:
+        auth.close()
 
 
 # command: (arguments that succeed, arguments that fail, the exit code of that failure)
@@ -143,7 +152,7 @@ CASES: dict[str, tuple[Any, Any, int]] = {
     "pages set-tasks": (lambda s: [s.page_id, s.user_id, "--tasks", "MANAGE"],
                         lambda s: ["999", s.user_id, "--tasks", "MANAGE"], 2),
     "tokens inspect": (lambda s: [s.app_token], lambda s: [], 2),
-    "tokens revoke": (lambda s: [_app_token(s)], lambda s: ["EAAnope"], 2),
+    "tokens revoke": (lambda s: [_user_token(s)], lambda s: ["EAAnope"], 2),
     "tokens purge": (lambda s: ["--dry-run"], lambda s: ["--older-than", "-1"], 2),
     "tokens scan": (lambda s: [str(s.clean_file)], lambda s: [str(s.leaky_file)], 1),
     "db status": (lambda s: [], lambda s: ["--bogus"], 2),
@@ -282,7 +291,7 @@ def test_non_ascii_stays_as_it_is(scene: Scene) -> None:
 
 
 def test_times_are_for_people_in_tables(scene: Scene) -> None:
-    inspected = scene.run(["tokens", "inspect", scene.app_token]).stdout
+    inspected = scene.run(["tokens", "inspect", _user_token(scene)]).stdout  # one with an expiry
     assert "UTC" in inspected or "never" in inspected
     shown = scene.run([*scene.vault, "show", "me"]).stdout
     assert re.search(r"expires_in\s+│?\s*59d 23h", shown), shown
