@@ -161,7 +161,7 @@ def test_the_error_codes_the_comments_promise(walkthrough: Any) -> None:
         elif step.claim.startswith("{"):
             assert set(json.loads(step.claim.replace("PAGEID_POSTID", ""))) <= set(step.json()), step.output
             checked += 1
-    assert checked >= 7  # 200, {"id"}, 100, 2500, 190/467, 190/458 twice
+    assert checked >= 7  # 200, {"id"}, 100, 2500, 190/466, 190/458 twice
 
 
 def test_the_walkthrough_answers_what_the_text_says(walkthrough: Any) -> None:
