@@ -3,7 +3,8 @@
 Each class carries its row as class attributes (code, subcode, type, message template and the
 ``WWW-Authenticate`` challenge) and is raised by name, never built ad hoc or matched by message
 text. The HTTP layer renders any of them as ``{"error": {...}}``; the client maps the same
-``(code, subcode)`` pairs back into its typed exceptions through `FAMILIES`.
+``(code, subcode)`` pairs back into its typed exceptions through `FAMILIES`. The numbers themselves
+and `FAMILIES` live in `core.codes`, re-exported here.
 
 The tree::
 
@@ -27,38 +28,38 @@ from __future__ import annotations
 import secrets
 from typing import Any, ClassVar
 
+from .codes import (
+    CODE_APP_RATE,
+    CODE_NO_TOKEN,
+    CODE_PAGE_RATE,
+    CODE_PARAM,
+    CODE_PERMISSION,
+    CODE_PERMISSION_TASK,
+    CODE_SERVICE,
+    CODE_TOKEN,
+    CODE_TOKEN_REQUIRED,
+    CODE_UNKNOWN,
+    CODE_UNKNOWN_ALIASES,
+    CODE_USER_RATE,
+    FAMILIES,
+    REAUTH_SUBCODES,
+    SUB_APP_NOT_AUTHORIZED,
+    SUB_CODE_EXPIRED,
+    SUB_CODE_USED,
+    SUB_DATA_ACCESS_EXPIRED,
+    SUB_EXPIRED,
+    SUB_NO_MATCHING_USER,
+    SUB_NOT_PAGE_ADMIN,
+    SUB_OBJECT_MISSING,
+    SUB_PASSWORD_CHANGED,
+    SUB_REVOKED_BY_API,
+    SUB_SESSION_INVALID,
+    family_of,
+)
+
 OAUTH = "OAuthException"
 GRAPH_METHOD = "GraphMethodException"
 
-# Codes
-CODE_UNKNOWN = 1
-CODE_SERVICE = 2
-CODE_APP_RATE = 4
-CODE_PERMISSION_TASK = 10
-CODE_USER_RATE = 17
-CODE_PAGE_RATE = 32
-CODE_PARAM = 100
-CODE_TOKEN_REQUIRED = 104
-CODE_TOKEN = 190
-CODE_PERMISSION = 200
-CODE_NO_TOKEN = 2500
-
-# Subcodes of 190
-SUB_APP_NOT_AUTHORIZED = 458
-SUB_PASSWORD_CHANGED = 460
-SUB_EXPIRED = 463
-SUB_REVOKED_BY_API = 466
-SUB_SESSION_INVALID = 467
-SUB_NOT_PAGE_ADMIN = 492
-SUB_DATA_ACCESS_EXPIRED = 493
-# Subcodes of 100
-SUB_OBJECT_MISSING = 33
-SUB_CODE_EXPIRED = 36007
-SUB_CODE_USED = 36009
-SUB_NO_MATCHING_USER = 2018001
-
-REAUTH_SUBCODES = frozenset({SUB_APP_NOT_AUTHORIZED, SUB_PASSWORD_CHANGED, SUB_DATA_ACCESS_EXPIRED,
-                             SUB_NOT_PAGE_ADMIN})
 
 __all__ = [
     "GraphError", "TokenError", "InvalidToken", "BadAppTokenSignature", "TokenExpired", "AppNotAuthorized",
@@ -67,7 +68,13 @@ __all__ = [
     "NoMatchingUser", "BadClientSecret", "MissingPermission", "MissingTask", "PageNotGranted", "NotTestUser",
     "AppRateLimited", "UserRateLimited", "PageRateLimited", "UnknownError", "ServiceUnavailable",
     "RevokedByApi", "NotViewingApp", "TokenRequired", "CodeUsed", "CodeExpired", "NonexistingField", "UnknownAliases",
-    "FAMILIES", "family_of",
+    "FAMILIES", "family_of", "REAUTH_SUBCODES",
+    # the wire numbers, from .codes
+    "CODE_APP_RATE", "CODE_NO_TOKEN", "CODE_PAGE_RATE", "CODE_PARAM", "CODE_PERMISSION", "CODE_PERMISSION_TASK",
+    "CODE_SERVICE", "CODE_TOKEN", "CODE_TOKEN_REQUIRED", "CODE_UNKNOWN", "CODE_UNKNOWN_ALIASES", "CODE_USER_RATE",
+    "SUB_APP_NOT_AUTHORIZED", "SUB_CODE_EXPIRED", "SUB_CODE_USED", "SUB_DATA_ACCESS_EXPIRED", "SUB_EXPIRED",
+    "SUB_NOT_PAGE_ADMIN", "SUB_NO_MATCHING_USER", "SUB_OBJECT_MISSING", "SUB_PASSWORD_CHANGED",
+    "SUB_REVOKED_BY_API", "SUB_SESSION_INVALID",
 ]
 
 
@@ -346,7 +353,7 @@ class NonexistingField(GraphError):
 class UnknownAliases(GraphError):
     """`?ids=` naming objects that do not exist."""
 
-    code = 803
+    code = CODE_UNKNOWN_ALIASES
     template = "(#803) Some of the aliases you requested do not exist: {ids}"
 
     def __init__(self, ids: list[str]) -> None:
@@ -388,46 +395,3 @@ class ServiceUnavailable(GraphError):
     code = CODE_SERVICE
     is_transient = True
     template = "Service temporarily unavailable"
-
-
-# ---- the table the client reads ------------------------------------------------------------------
-
-#: What a ``(code, subcode)`` pair means, for whoever reads an error answer. A pair not listed falls
-#: back to ``(code, None)``, then to the code's range (see `family_of`).
-FAMILIES: dict[tuple[int, int | None], str] = {
-    (CODE_TOKEN, None): "token_invalid",
-    (CODE_TOKEN, SUB_EXPIRED): "token_expired",
-    (CODE_TOKEN, SUB_APP_NOT_AUTHORIZED): "token_invalid",
-    (CODE_TOKEN, SUB_PASSWORD_CHANGED): "token_invalid",
-    (CODE_TOKEN, SUB_SESSION_INVALID): "token_invalid",
-    (CODE_TOKEN, SUB_REVOKED_BY_API): "token_invalid",
-    (CODE_TOKEN, SUB_NOT_PAGE_ADMIN): "token_invalid",
-    (CODE_TOKEN, SUB_DATA_ACCESS_EXPIRED): "token_invalid",
-    (CODE_NO_TOKEN, None): "unsupported",
-    (CODE_PARAM, None): "parameter",
-    (CODE_PARAM, SUB_OBJECT_MISSING): "object_missing",
-    (CODE_PARAM, SUB_CODE_USED): "code_rejected",
-    (CODE_PARAM, SUB_CODE_EXPIRED): "code_rejected",
-    (CODE_TOKEN_REQUIRED, None): "token_required",
-    (UnknownAliases.code, None): "object_missing",
-    (CODE_PERMISSION, None): "permission",
-    (CODE_PERMISSION_TASK, None): "permission",
-    (CODE_APP_RATE, None): "rate_limit",
-    (CODE_USER_RATE, None): "rate_limit",
-    (CODE_PAGE_RATE, None): "rate_limit",
-    (613, None): "rate_limit",
-    (CODE_UNKNOWN, None): "transient",
-    (CODE_SERVICE, None): "transient",
-}
-
-
-def family_of(code: int, subcode: int | None) -> str | None:
-    """The family of an error answer: by exact pair, then by code, then by the Graph API's ranges."""
-    found = FAMILIES.get((code, subcode)) or FAMILIES.get((code, None))
-    if found:
-        return found
-    if 200 < code < 300:  # (#2xx): a permission of its own
-        return "permission"
-    if 80001 <= code <= 80014:  # business use case limits
-        return "rate_limit"
-    return None
