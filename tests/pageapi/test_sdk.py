@@ -90,7 +90,7 @@ def test_batch_through_the_sdk(sdk: tuple[FacebookAdsApi, Scene, str]) -> None:
     assert failed[0]["error"]["code"] == 100
 
 
-def test_page_object_reads_and_updates(sdk: tuple[FacebookAdsApi, Scene, str]) -> None:
+def test_page_object_reads_and_updates(sdk: tuple[FacebookAdsApi, Scene, str], module_server: ThreadServer) -> None:
     _, s, _ = sdk
     page = Page(s.page_id)
     assert page.api_get(fields=["name", "category"])["name"].startswith("Page ")
@@ -106,6 +106,7 @@ def test_page_object_reads_and_updates(sdk: tuple[FacebookAdsApi, Scene, str]) -
     page.delete_subscribed_apps()
     assert list(page.get_subscribed_apps()) == []
     conversation_id, visitor = s.conversation("Open on Sunday?")
+    module_server.clock.advance(1)  # the reply comes after the question
     sent = page.create_message(params={"recipient": {"id": visitor}, "message": {"text": "Yes, 8 to 12"},
                                        "messaging_type": "RESPONSE"})
     assert sent["recipient_id"] == visitor and sent["message_id"]
