@@ -29,6 +29,7 @@ from pagetoken.graph import batch
 from pagetoken.graph.http import GraphEndpoint, error_response
 from pagetoken.graph.openapi import openapi_document
 from pagetoken.graph.ratelimit import RateLimiter
+from pagetoken.guards import BodyLimit
 from pagetoken.web import authorized, dashboard, dialog, explorer, login
 from pagetoken.web.common import HERE as WEB_DIR
 from pagetoken.web.common import Web
@@ -156,6 +157,7 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
     if dev is not None:  # the shared clock, faults and request log, and /_pagetoken/ ahead of the Graph
         routes.insert(0, control.mount(auth, graph, limiter, dev))
     app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)
+    app.add_middleware(BodyLimit)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(WorkerHeader)
     app.state.auth = auth

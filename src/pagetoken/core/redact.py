@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from .tokens import APP_SECRET_PAIR_RE, find_tokens
+from .tokens import APP_SECRET_PAIR_RE, DECODE_ROUNDS, find_tokens, unescape
 
 MASK = "EAA…[redacted]"
 # Parameters that carry secrets whatever their shape.
@@ -16,21 +16,43 @@ _SECRET_PARAM_RE = re.compile(
 )
 
 
-def redact(text: str) -> str:
-    """`text` with every token, ``APPID|SECRET`` pair and secret-bearing parameter masked."""
-    if not text:
-        return text
+def _secret_values(text: str, pattern: re.Pattern[str] = _SECRET_PARAM_RE, group: int = 3) -> list[tuple[int, int]]:
+    """Spans of secret-bearing parameter values, also where the name or ``=`` is percent-encoded
+    (``access%5Ftoken%3D…``, a URL inside a URL)."""
+    spans: list[tuple[int, int]] = []
+    layer, where = text, list(range(len(text) + 1))
+    for _ in range(DECODE_ROUNDS + 1):
+        spans.extend((where[m.start(group)], where[m.end(group)]) for m in pattern.finditer(layer))
+        if "%" not in layer and "\\u00" not in layer:
+            break
+        layer, where = unescape(layer, where)
+    return spans
+
+
+def _mask(text: str, spans: list[tuple[int, int]], mask: str) -> str:
     pieces = []
     last = 0
-    for start, end, tok in find_tokens(text):
-        pieces.append(text[last:start])
-        app_id, bar, _ = tok.partition("|")
-        pieces.append(f"{app_id}|{MASK}" if bar else MASK)
+    for start, end in sorted(spans):
+        if end <= last:
+            continue
+        pieces.append(text[last:max(start, last)])
+        pieces.append(mask)
         last = end
     pieces.append(text[last:])
-    out = "".join(pieces)
-    out = APP_SECRET_PAIR_RE.sub(lambda m: f"{m.group(1)}|[redacted]", out)
-    return _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", out)
+    return "".join(pieces)
+
+
+def redact(text: str) -> str:
+    """`text` with every token, ``APPID|SECRET`` pair and secret-bearing parameter masked, written
+    plainly or percent-/JSON-escaped."""
+    if not text:
+        return text
+    # An app token keeps its APPID| visible: only the opaque part is secret.
+    spans = [(start + len(tok.partition("|")[0]) + 1 if "|" in tok else start, end)
+             for start, end, tok in find_tokens(text)]
+    out = _mask(text, spans, MASK)
+    out = _mask(out, _secret_values(out, APP_SECRET_PAIR_RE, 2), "[redacted]")
+    return _mask(out, _secret_values(out), "[redacted]")
 
 
 def _redact_value(value: Any) -> Any:

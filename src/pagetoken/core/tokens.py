@@ -75,9 +75,42 @@ def is_well_formed(token: str) -> bool:
     return hmac.compare_digest(token[-CHECK_LEN:], _checksum(head))
 
 
+# Escapes a token may hide behind in URLs, logs and JSON: ``%3D``, ``%22``, ``%5F``, ``\u003d``.
+_ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})|\\u00([0-9A-Fa-f]{2})")
+DECODE_ROUNDS = 3  # percent-encoding inside percent-encoding (a URL carried in a URL), and so on
+
+
+def unescape(text: str, where: list[int]) -> tuple[str, list[int]]:
+    """`text` with one round of escapes decoded, and for each character of the result (plus one past
+    the end) its offset in the original text, carried through `where` (the same for `text`)."""
+    out: list[str] = []
+    at: list[int] = []
+    last = 0
+    for m in _ESCAPE_RE.finditer(text):
+        out.append(text[last:m.start()])
+        at.extend(where[last:m.start()])
+        out.append(chr(int(m.group(1) or m.group(2), 16)))
+        at.append(where[m.start()])
+        last = m.end()
+    out.append(text[last:])
+    at.extend(where[last:])
+    return "".join(out), at
+
+
 def find_tokens(text: str) -> list[tuple[int, int, str]]:
-    """Every well-formed token in `text` (app tokens with their ``APPID|``), as (start, end, token)."""
-    return [(m.start(), m.end(), m.group(0)) for m in CANDIDATE_RE.finditer(text) if is_well_formed(m.group(1))]
+    """Every well-formed token in `text` (app tokens with their ``APPID|``), as (start, end, token) offsets into `text`: written plainly
+    or behind percent- or JSON-escapes (``access_token%3DEAA…``, ``%22EAA…``, ``%45AA…``)."""
+    found = [(m.start(), m.end(), m.group(0)) for m in CANDIDATE_RE.finditer(text) if is_well_formed(m.group(0))]
+    layer, where = text, list(range(len(text) + 1))
+    for _ in range(DECODE_ROUNDS):
+        if "%" not in layer and "\\u00" not in layer:
+            break
+        layer, where = unescape(layer, where)
+        for m in CANDIDATE_RE.finditer(layer):
+            start, end = where[m.start()], where[m.end()]
+            if is_well_formed(m.group(0)) and not any(s < end and start < e for s, e, _t in found):
+                found.append((start, end, m.group(0)))
+    return sorted(found)
 
 
 def token_hash(token: str, key: bytes) -> str:

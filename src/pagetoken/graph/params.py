@@ -57,7 +57,9 @@ async def merged_params(request: Request) -> dict[str, str]:
             params.update({str(k): as_text(v) for k, v in body.items()})
     elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            form = await request.form(max_files=10, max_fields=2000)
+            form = await request.form(max_files=10, max_fields=2000, max_part_size=MAX_BODY)
+        except errors.GraphError:
+            raise
         except Exception as exc:  # malformed multipart
             raise errors.BadParameter("the request body could not be parsed") from exc
         for key, value in form.multi_items():

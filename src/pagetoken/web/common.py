@@ -13,7 +13,8 @@ from starlette.templating import Jinja2Templates
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import User
 
-from .session import Sessions, Throttle
+from .session import Sessions
+from .throttle import Hasher, LoginThrottle
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -32,8 +33,9 @@ class Web:
     def __init__(self, auth: Authority, public_url: str | None = None) -> None:
         self.auth = auth
         self.public_url = public_url
-        self.sessions = Sessions(auth)
-        self.throttle = Throttle(auth)
+        self.sessions = Sessions(auth, public_url)
+        self.throttle = LoginThrottle(auth.now)
+        self.hasher = Hasher()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:

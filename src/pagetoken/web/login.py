@@ -27,17 +27,18 @@ def routes(web: Web) -> list[Route]:
         if not web.sessions.csrf_ok(request, form_value(form, "csrf_token")):
             return web.forbidden(request, "The form has expired or did not come from this site. "
                                           "Reload the page and try again.")
-        keys = (f"ip:{client_ip(request)}", f"email:{email}")
-        wait = web.throttle.retry_after(*keys)
+        ip = client_ip(request)
+        wait = web.throttle.retry_after(email, ip)
         if wait:
             return web.render(request, "login.html", status=429, title="Log in", next=nxt, email=email,
                               error=f"Too many failed attempts. Try again in {wait} seconds.")
-        user = users.authenticate(web.auth, email, form_value(form, "password"))
+        web.throttle.attempted(ip)
+        user = await web.hasher.run(users.authenticate, web.auth, email, form_value(form, "password"))
         if user is None:
-            web.throttle.failed(*keys)
+            web.throttle.failed(email, ip)
             return web.render(request, "login.html", status=401, title="Log in", next=nxt, email=email,
                               error="That email and password do not match.")
-        web.throttle.succeeded(*keys)
+        web.throttle.succeeded(email, ip)
         response = RedirectResponse(nxt, status_code=303)
         web.sessions.login(response, request, user.id)
         return response
@@ -47,7 +48,7 @@ def routes(web: Web) -> list[Route]:
         if not web.sessions.csrf_ok(request, form_value(form, "csrf_token")):
             return web.forbidden(request, "The form has expired. Reload the page and try again.")
         response = RedirectResponse("/login", status_code=303)
-        web.sessions.logout(response)
+        web.sessions.logout(response, request)
         return response
 
     return [

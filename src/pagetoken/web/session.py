@@ -1,4 +1,4 @@
-"""Web sessions: signed cookies, CSRF tokens on every form, and login throttling.
+"""Web sessions: signed cookies and CSRF tokens on every form.
 
 The session cookie carries the user ID, the time of their last password change and an expiry,
 signed with HMAC-SHA256 under a key derived from the server's secret; a password change ends every
@@ -12,14 +12,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
-from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pagetoken.authority import sessions as ended_sessions
 from pagetoken.authority import users
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import User
@@ -43,16 +41,22 @@ def is_secure(request: Request) -> bool:
 
 
 class Sessions:
-    def __init__(self, auth: Authority) -> None:
+    def __init__(self, auth: Authority, public_url: str | None = None) -> None:
         self.auth = auth
         self._key = auth.subkey("web-session")
+        # Behind `--public-url https://…` every cookie is Secure, whatever the proxy tells us.
+        self.always_secure = bool(public_url and public_url.lower().startswith("https://"))
+
+    def secure(self, request: Request) -> bool:
+        return self.always_secure or is_secure(request)
 
     def _sign(self, payload: bytes) -> str:
         return _b64(hmac.new(self._key, payload, hashlib.sha256).digest())
 
     # ---- sessions ----
 
-    def user(self, request: Request) -> User | None:
+    def _payload(self, request: Request) -> dict[str, Any] | None:
+        """The verified, unexpired payload of the request's session cookie."""
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw or "." not in raw:
             return None
@@ -69,6 +73,12 @@ class Sessions:
             return None
         if not isinstance(data, dict) or data.get("exp", 0) < self.auth.now():
             return None
+        return data
+
+    def user(self, request: Request) -> User | None:
+        data = self._payload(request)
+        if data is None or ended_sessions.ended(self.auth, str(data.get("sid", ""))):
+            return None
         user = users.get(self.auth, str(data.get("uid")))
         if user is None or user.password_changed_at != data.get("pwd"):
             return None
@@ -80,10 +90,15 @@ class Sessions:
         payload = json.dumps({"uid": user_id, "pwd": pwd, "exp": self.auth.now() + SESSION_SECONDS,
                               "sid": secrets.token_urlsafe(8)}, separators=(",", ":")).encode()
         response.set_cookie(SESSION_COOKIE, f"{_b64(payload)}.{self._sign(payload)}", max_age=SESSION_SECONDS,
-                            httponly=True, samesite="lax", secure=is_secure(request), path="/")
+                            httponly=True, samesite="lax", secure=self.secure(request), path="/")
 
-    def logout(self, response: Response) -> None:
-        response.delete_cookie(SESSION_COOKIE, path="/")
+    def logout(self, response: Response, request: Request) -> None:
+        """End the session on the server too, so a copy of the cookie stops working."""
+        data = self._payload(request)
+        if data is not None and data.get("sid"):
+            ended_sessions.end(self.auth, str(data["sid"]), float(data.get("exp", 0)))
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=self.secure(request), httponly=True,
+                               samesite="lax")
 
     # ---- CSRF ----
 
@@ -104,44 +119,8 @@ class Sessions:
         return same_secret(self.csrf_token(seed), form_token)
 
     def set_csrf_cookie(self, response: Response, request: Request, seed: str) -> None:
-        response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=is_secure(request), path="/")
-
-
-@dataclass
-class Throttle:
-    """At most `limit` failed logins per key within `window` seconds."""
-
-    auth: Authority
-    limit: int = 5
-    window: float = 300.0
-
-    def __post_init__(self) -> None:
-        self._fails: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until another attempt is allowed (0: allowed now)."""
-        now = self.auth.now()
-        with self._lock:
-            waits = [int(q[0] + self.window - now) + 1 for k in keys if len(q := self._prune(k, now)) >= self.limit]
-        return max(waits, default=0)
-
-    def failed(self, *keys: str) -> None:
-        now = self.auth.now()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._fails.pop(key, None)
+        response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=self.secure(request),
+                            path="/")
 
 
 def client_ip(request: Request) -> str:
