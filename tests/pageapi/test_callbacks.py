@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pagetoken.authority import apps, callbacks
+from pagetoken.authority import apps, callbacks, egress
 from pagetoken.authority.context import Authority
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.keyring import KeyRing, new_key
@@ -33,6 +33,12 @@ class Receiver(BaseReceiver):
     @property
     def received(self) -> list[str]:
         return [r.form()["signed_request"][0] for r in self.requests if r.answered == 200]
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receiver runs on loopback, which a server refuses unless the operator allows it."""
+    monkeypatch.setenv(egress.ALLOW_PRIVATE_ENV, "1")
 
 
 @pytest.fixture
@@ -181,7 +187,8 @@ def test_a_real_server_process_delivers_after_it_restarts(process_server_factory
 
     # retry at once (no backoff to wait for), and never give up while the test runs
     env = {"PAGETOKEN_CALLBACK_BACKOFF_SECONDS": "0", "PAGETOKEN_CALLBACK_POLL_SECONDS": "0.1",
-           "PAGETOKEN_CALLBACK_MAX_ATTEMPTS": "100000"}
+           "PAGETOKEN_CALLBACK_MAX_ATTEMPTS": "100000",
+           egress.ALLOW_PRIVATE_ENV: "1"}
     db = None if db_url.startswith("sqlite") else db_url  # SQLite: the data dir's own file
     first = process_server_factory(tmp_path / "data", env=env, db=db)
     app = json.loads(first.cli("apps", "create", "--name", "Deauth", "--json").stdout)

@@ -23,7 +23,7 @@ from pagetoken.store.db import dumps, loads
 from pagetoken.store.tables import apps as apps_table
 from pagetoken.store.tables import deliveries
 
-from . import apps
+from . import apps, egress
 from .context import Authority
 
 log = logging.getLogger("pagetoken.callbacks")
@@ -91,14 +91,20 @@ def _finish(auth: Authority, row: Any, error: str | None, base: float, max_attem
             attempts=attempts, claimed_until=None, **values))
 
 
-def attempt(auth: Authority, row: Any, client: httpx.Client) -> str | None:
-    """POST one delivery; None on a 2xx answer, else what went wrong."""
+def attempt(auth: Authority, row: Any, client: httpx.Client, allow_private: bool = False) -> str | None:
+    """POST one delivery; None on a 2xx answer, else what went wrong. The destination is checked and
+    pinned now, at sending time (`egress.pin`)."""
     secret = apps.secret(auth, row.app_id)
     if secret is None:
         return "the app no longer exists"
+    try:
+        target = egress.pin(row.url, allow_private)
+    except egress.Refused as exc:
+        return f"refused: {exc}"
     signed = make_signed_request(loads(row.payload, {}), secret)
     try:
-        response = client.post(row.url, data={"signed_request": signed})
+        response = client.post(target.url, data={"signed_request": signed}, headers=target.headers,
+                               extensions=target.extensions)
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:
@@ -106,7 +112,8 @@ def attempt(auth: Authority, row: Any, client: httpx.Client) -> str | None:
     return f"HTTP {response.status_code}"
 
 
-def deliver_due(auth: Authority, client: httpx.Client, base: float, max_attempts: int) -> int:
+def deliver_due(auth: Authority, client: httpx.Client, base: float, max_attempts: int,
+                allow_private: bool = False) -> int:
     """Send every delivery that is due now; returns how many were delivered."""
     now = auth.now()
     with auth.store.read() as conn:
@@ -118,7 +125,7 @@ def deliver_due(auth: Authority, client: httpx.Client, base: float, max_attempts
     for row in due:
         if not _claim(auth, row.id, now):
             continue
-        error = attempt(auth, row, client)
+        error = attempt(auth, row, client, allow_private)
         if error is not None:
             log.info("deauthorize callback %s to app %s failed (attempt %s): %s", row.id, row.app_id,
                      row.attempts + 1, error)
@@ -135,6 +142,7 @@ class Worker:
         self.base = _env_float(BACKOFF_ENV, 2.0)
         self.max_attempts = int(_env_float(ATTEMPTS_ENV, 25))
         self.poll = _env_float(POLL_ENV, 0.5)
+        self.allow_private = egress.allow_private_from_env()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -161,7 +169,7 @@ class Worker:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
-                    deliver_due(self.auth, client, self.base, self.max_attempts)
+                    deliver_due(self.auth, client, self.base, self.max_attempts, self.allow_private)
                 except Exception:
                     log.exception("the callback worker failed a round; it will try again")
                 self._wake.wait(self.poll)

@@ -98,8 +98,9 @@ def unescape(text: str, where: list[int]) -> tuple[str, list[int]]:
 
 
 def find_tokens(text: str) -> list[tuple[int, int, str]]:
-    """Every well-formed token in `text` (app tokens with their ``APPID|``), as (start, end, token) offsets into `text`: written plainly
-    or behind percent- or JSON-escapes (``access_token%3DEAA…``, ``%22EAA…``, ``%45AA…``)."""
+    """Every well-formed token in `text` (app tokens with their ``APPID|``), as (start, end, token)
+    offsets into `text`: written plainly or behind percent- or JSON-escapes (``access_token%3DEAA…``,
+    ``%22EAA…``, ``%45AA…``)."""
     found = [(m.start(), m.end(), m.group(0)) for m in CANDIDATE_RE.finditer(text) if is_well_formed(m.group(0))]
     layer, where = text, list(range(len(text) + 1))
     for _ in range(DECODE_ROUNDS):
