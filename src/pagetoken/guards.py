@@ -3,15 +3,19 @@
 `BodyLimit` counts the request body while it streams in and stops at the limit, whatever the
 framing (Content-Length or chunked) and whatever the content type (JSON, form, each multipart part
 is part of the body), so no upload makes the server hold more than the limit in memory.
+`HeaderTimeoutProtocol` closes connections that take too long to send their request head.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pagetoken.core import errors
 
@@ -74,3 +78,52 @@ class BodyLimit:
             if started:
                 raise
             await send_graph_error(send, exc)
+
+
+HEADER_TIMEOUT_ENV = "PAGETOKEN_HEADER_TIMEOUT_SECONDS"
+HEADER_TIMEOUT = 10.0
+
+
+class HeaderTimeoutProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline on reading request headers: a connection that has
+    not sent a whole request head `header_timeout` seconds after it opened (or after the first byte
+    of its next request) is closed, so slow, unfinished requests cannot hold connections forever."""
+
+    header_timeout: float | None = None  # seconds; None: env PAGETOKEN_HEADER_TIMEOUT_SECONDS, else 10
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._header_timer: asyncio.TimerHandle | None = None
+        if self.header_timeout is None:
+            raw = os.environ.get(HEADER_TIMEOUT_ENV, "").strip()
+            self.header_timeout = float(raw) if raw.replace(".", "", 1).isdigit() else HEADER_TIMEOUT
+        super().connection_made(transport)
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(self.header_timeout or HEADER_TIMEOUT, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _waiting_for_headers(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiting_for_headers() and self._header_timer is None:
+            self._arm()
+        super().data_received(data)
+        if not self._waiting_for_headers():
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _too_slow(self) -> None:
+        self._header_timer = None
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            self.transport.close()
+

@@ -169,6 +169,18 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
     return app
 
 
+def startup_warnings(public_url: str | None, allow_private_callbacks: bool) -> list[str]:
+    """What an operator should hear about at start-up."""
+    out = []
+    if not public_url:
+        out.append("no --public-url: the URLs the server hands out (paging.next, login_url, redirects) follow "
+                   "each request's Host header; set --public-url (env PAGETOKEN_PUBLIC_URL) when others reach "
+                   "this server")
+    if allow_private_callbacks:
+        out.append("--allow-private-callbacks: deauthorize callbacks may reach loopback and private addresses")
+    return out
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Server logging with the token-masking filter installed before anything is logged."""
     root = logging.getLogger()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import re
 import shutil
@@ -65,6 +66,14 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Seed a demo app, user and Page, and print them."),
     public_url: str | None = typer.Option(None, "--public-url", envvar="PAGETOKEN_PUBLIC_URL",
                                           help="Base of every URL the server hands out."),
+    allow_private_callbacks: bool = typer.Option(
+        False, "--allow-private-callbacks", envvar="PAGETOKEN_ALLOW_PRIVATE_CALLBACKS",
+        help="Let deauthorize callbacks reach loopback and private addresses (apps on this machine)."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None, "--forwarded-allow-ips", envvar="PAGETOKEN_FORWARDED_ALLOW_IPS",
+        help="Comma-separated proxy addresses whose X-Forwarded-For/-Proto are trusted (default: none)."),
+    header_timeout: float = typer.Option(10.0, "--header-timeout", min=0.1, envvar="PAGETOKEN_HEADER_TIMEOUT_SECONDS",
+                                         help="Seconds a connection has to send a whole request head."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
     dev: bool = typer.Option(False, "--dev", help="Turn on the emulator controls under /_pagetoken/ (for tests)."),
     control_token: str | None = typer.Option(None, "--control-token", envvar="PAGETOKEN_CONTROL_TOKEN",
@@ -78,7 +87,9 @@ def serve(
     Exits 1 when the port is taken (saying which process holds it), 2 on a bad option or database."""
     import uvicorn
 
-    from pagetoken.server import configure_logging
+    from pagetoken.authority.egress import ALLOW_PRIVATE_ENV
+    from pagetoken.guards import HEADER_TIMEOUT_ENV, HeaderTimeoutProtocol
+    from pagetoken.server import configure_logging, startup_warnings
 
     check_dev_options(host, dev, control_token, seed_file)
     check_port(host, port)
@@ -95,16 +106,22 @@ def serve(
             from pagetoken.demo import seed
 
             d, secret = seed(auth, STATE.data_dir, base)
+            # The banner goes to stdout only, never through logging (so never into the server's log).
             typer.echo(_demo_banner(base, d.password, d.app_id, secret, d.user_id, d.email, d.page_id))
+    for warning in startup_warnings(public_url, allow_private_callbacks):
+        logging.getLogger("pagetoken.serve").warning(warning)
     os.environ["PAGETOKEN_DATA_DIR"] = str(STATE.data_dir)
     if STATE.db:
         os.environ["PAGETOKEN_DB"] = STATE.db
     if public_url:
         os.environ["PAGETOKEN_PUBLIC_URL"] = public_url
+    os.environ[ALLOW_PRIVATE_ENV] = "1" if allow_private_callbacks else "0"
+    os.environ[HEADER_TIMEOUT_ENV] = str(header_timeout)
     os.environ["PAGETOKEN_LOG_LEVEL"] = log_level.upper()
     os.environ["PAGETOKEN_DEV"] = "1" if dev else "0"
     if dev and control_token:
         os.environ["PAGETOKEN_CONTROL_TOKEN"] = control_token
     os.environ["PAGETOKEN_WORKERS"] = str(workers)  # each process enforces its share of the rate limits
     uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level.lower(), proxy_headers=True)
+                log_level=log_level.lower(), http=HeaderTimeoutProtocol,
+                proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips or "")

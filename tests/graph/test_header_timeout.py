@@ -1,0 +1,63 @@
+"""A connection that never finishes its request head is closed after the header deadline."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from pagetoken.authority.context import Authority
+from pagetoken.guards import HeaderTimeoutProtocol
+from pagetoken.server import build_app
+
+from ..support.servers import free_port, wait_until_up
+
+
+class Quick(HeaderTimeoutProtocol):
+    header_timeout = 0.3
+
+
+@pytest.fixture
+def url(sqlite_auth: Authority) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(build_app(sqlite_auth), host="127.0.0.1", port=port, http=Quick,
+                                           log_level="warning", timeout_keep_alive=30))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until_up(f"http://127.0.0.1:{port}")
+    yield "127.0.0.1", port
+    server.should_exit = True
+    thread.join(10)
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(10)
+    try:
+        return sock.recv(1024) == b""
+    except TimeoutError:
+        return False
+
+
+def test_a_half_sent_request_head_is_cut_off(url: tuple[str, int]) -> None:
+    with socket.create_connection(url) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        assert _closed_by_server(sock)
+
+
+def test_an_idle_connection_that_never_sends_is_cut_off(url: tuple[str, int]) -> None:
+    with socket.create_connection(url) as sock:
+        assert _closed_by_server(sock)
+
+
+def test_a_slow_next_request_on_a_kept_alive_connection_is_cut_off(url: tuple[str, int]) -> None:
+    with socket.create_connection(url) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(10)
+        first = sock.recv(4096)
+        assert first.startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+        assert _closed_by_server(sock)
+
