@@ -52,7 +52,7 @@ def dispatch(call: Call, raw_token: str | None, before: Sequence[Callable[[Call]
     `before` runs once the token and Page are known (the rate limits); it may refuse the call."""
     special = SPECIAL.get(call.path)
     if special is not None:
-        return special(call, raw_token)
+        return special(call, raw_token, before)
     if not call.path and call.method == "GET" and call.params.get("ids"):
         return read_many(call, raw_token, before)
     if not call.path:
