@@ -15,12 +15,17 @@ SEGMENTS = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
 )
 VALUES = st.one_of(st.text(max_size=30), st.sampled_from(["[", "{", "[]", "{}", "true", "-1", "0", "1e999", "null",
-                                                          '["a"]', '{"id":"1"}', "id,{", "a{b}", "x" * 300]))
+                                                          '["a"]', '{"id":"1"}', "id,{", "a{b}", "x" * 300,
+                                                          # nesting too deep and numbers out of range: 100s
+                                                          "[" * 1000, "[" * 40 + "]" * 40, '{"a":' * 3000 + "}" * 3000,
+                                                          "a{" * 900 + "id" + "}" * 900, "1e400", "nan", "-inf",
+                                                          "9" * 5000]))
 PARAMS = st.dictionaries(st.sampled_from(["fields", "limit", "after", "before", "message", "metric", "period",
                                           "recipient", "batch", "grant_type", "client_id", "client_secret",
                                           "fb_exchange_token", "input_token", "page_id", "code", "redirect_uri",
                                           "method", "summary", "is_hidden", "tasks", "user", "published",
-                                          "appsecret_proof", "permissions", "installed"]), VALUES, max_size=5)
+                                          "appsecret_proof", "permissions", "installed", "since", "until",
+                                          "subscribed_fields", "daily_budget"]), VALUES, max_size=5)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],

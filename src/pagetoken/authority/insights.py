@@ -7,6 +7,7 @@ counts one day, `week` seven, `days_28` twenty-eight; end times step one day apa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,20 +117,25 @@ def fan_count(auth: Authority, page_id: str, conn: Connection | None = None) -> 
 
 # ---- reading insights ------------------------------------------------------------------------------
 
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z
+
+
 def parse_time(raw: str | None, name: str) -> float | None:
     """`since`/`until`: a Unix time or an ISO date / date-time."""
     if raw is None or not raw.strip():
         return None
     raw = raw.strip()
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        pass
-    try:
-        dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise errors.BadParameter(f"{name} must be a Unix time or an ISO 8601 date, not {raw!r}") from exc
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+        try:
+            dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            value = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError) as exc:
+            raise errors.BadParameter(f"{name} must be a Unix time or an ISO 8601 date, not {raw[:40]!r}") from exc
+    if not (math.isfinite(value) and 0 <= value <= LATEST_TIME):
+        raise errors.BadParameter(f"{name} must be a Unix time between 0 and {LATEST_TIME}, not {raw[:40]!r}")
+    return value
 
 
 def end_times(now: float, since: float | None, until: float | None) -> list[float]:

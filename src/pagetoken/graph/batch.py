@@ -21,7 +21,7 @@ from pagetoken.core import errors
 
 from .call import Call
 from .http import JSON, GraphEndpoint, after_headers
-from .params import METHODS, as_bool, as_text, strip_version, token_from
+from .params import METHODS, as_bool, as_text, load_json, strip_version, token_from
 
 log = logging.getLogger("pagetoken.graph.batch")
 
@@ -30,10 +30,9 @@ MAX_REQUESTS = 50
 
 def parse(raw: str | None) -> list[dict[str, Any]]:
     """The batch parameter: a JSON array of request objects."""
-    try:
-        items = json.loads(raw or "")
-    except ValueError as exc:
-        raise errors.BadParameter("batch must be a JSON array of requests") from exc
+    if not (raw or "").strip():
+        raise errors.BadParameter("batch must be a JSON array of requests")
+    items = load_json(raw or "", "batch")
     if not isinstance(items, list) or not items:
         raise errors.BadParameter("batch must be a non-empty JSON array of requests")
     if len(items) > MAX_REQUESTS:
@@ -74,8 +73,11 @@ def sub_call(outer: Call, outer_token: str | None, item: dict[str, Any]) -> tupl
         token = outer_token
         if "appsecret_proof" in outer.params and "appsecret_proof" not in params:
             params["appsecret_proof"] = outer.params["appsecret_proof"]
-    headers = {str(h.get("name", "")).lower(): str(h.get("value", "")) for h in item.get("headers") or []
-               if isinstance(h, dict)}
+    raw_headers = item.get("headers") or []
+    if not isinstance(raw_headers, list) or not all(
+            isinstance(h, dict) and all(isinstance(v, str) for v in h.values()) for h in raw_headers):
+        raise errors.BadParameter('batch headers must be a list of {"name": "…", "value": "…"} objects')
+    headers = {str(h.get("name", "")).lower(): str(h.get("value", "")) for h in raw_headers}
     return Call.arriving(outer.auth, method, path, params, outer.base_url, version or outer.version,
                          headers=headers), token
 

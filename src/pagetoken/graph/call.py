@@ -78,7 +78,7 @@ class Call:
         return value
 
     def param_list(self, name: str) -> list[str]:
-        return as_list(self.params.get(name))
+        return as_list(self.params.get(name), name)
 
     def param_bool(self, name: str, default: bool = False) -> bool:
         return as_bool(self.params.get(name), name, default)

@@ -7,6 +7,7 @@ from typing import Any
 from pagetoken.core import errors
 
 Selection = dict[str, "Selection | None"]  # name → nested selection (None: the field's default)
+MAX_DEPTH = 16  # `a{b{c{…}}}`: far deeper than any node graph goes
 
 
 def parse(expr: str | None) -> Selection | None:
@@ -16,8 +17,10 @@ def parse(expr: str | None) -> Selection | None:
     pos = 0
     text = expr.replace(" ", "")
 
-    def parse_list() -> Selection:
+    def parse_list(level: int = 1) -> Selection:
         nonlocal pos
+        if level > MAX_DEPTH:
+            raise errors.BadParameter(f"fields is nested too deeply (at most {MAX_DEPTH} levels of {{…}})")
         out: Selection = {}
         while pos < len(text):
             start = pos
@@ -31,7 +34,7 @@ def parse(expr: str | None) -> Selection | None:
             nested: Selection | None = None
             if pos < len(text) and text[pos] == "{":
                 pos += 1
-                nested = parse_list()
+                nested = parse_list(level + 1)
                 if pos >= len(text) or text[pos] != "}":
                     raise errors.BadParameter(f"Syntax error in fields: unclosed '{{' in {expr!r}")
                 pos += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,48 @@ from pagetoken.core import errors
 VERSION_RE = re.compile(r"^/?v\d+\.\d+(?=/|$)")
 METHODS = ("GET", "POST", "DELETE")
 MAX_BODY = 5 * 1024 * 1024
+MAX_DEPTH = 32  # JSON nesting of any parameter, the body and a batch (a real call nests three or four)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise OverflowError(text)
+    return value
+
+
+def _reject_constant(text: str) -> Any:
+    raise OverflowError(text)
+
+
+def depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                return level
+            stack.extend((child, level) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def load_json(raw: str | bytes, name: str) -> Any:
+    """A JSON parameter: nested at most MAX_DEPTH levels, numbers finite; a 100 naming `name` otherwise."""
+    try:
+        value = json.loads(raw, parse_float=_finite, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise errors.BadParameter(f"{name} is nested too deeply (at most {MAX_DEPTH} levels)") from exc
+    except OverflowError as exc:
+        raise errors.BadParameter(f"{name} holds a number out of range ({str(exc)[:20]})") from exc
+    except ValueError as exc:
+        raise errors.BadParameter(f"{name} is not valid JSON") from exc
+    if depth(value) > MAX_DEPTH:
+        raise errors.BadParameter(f"{name} is nested too deeply (at most {MAX_DEPTH} levels)")
+    return value
 
 
 def strip_version(path: str) -> tuple[str, str | None]:
@@ -48,10 +91,7 @@ async def merged_params(request: Request) -> dict[str, str]:
     if ctype == "application/json":
         raw = await request.body()
         if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError as exc:
-                raise errors.BadParameter("the request body is not valid JSON") from exc
+            body = load_json(raw, "the JSON request body")
             if not isinstance(body, dict):
                 raise errors.BadParameter("a JSON body must be an object of parameters")
             params.update({str(k): as_text(v) for k, v in body.items()})
@@ -95,18 +135,21 @@ def token_from(request_headers: Any, params: Mapping[str, str]) -> str | None:
     return None
 
 
-def as_list(raw: str | None) -> list[str]:
-    """A list parameter, JSON-encoded (``["a","b"]``) or comma-separated (``a,b``)."""
+def as_list(raw: str | None, name: str = "the list") -> list[str]:
+    """A list parameter, JSON-encoded (``["a","b"]``) or comma-separated (``a,b``), of plain values."""
     if raw is None:
         return []
     raw = raw.strip()
     if raw.startswith("["):
         try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise errors.BadParameter(f"could not parse the list {raw[:50]!r}") from exc
+            value = load_json(raw, name)
+        except errors.GraphError as exc:
+            raise errors.BadParameter(f"could not parse {name} {raw[:50]!r}: {exc.message.removeprefix('(#100) ')}"
+                                   ) from exc
         if not isinstance(value, list):
-            raise errors.BadParameter("expected a list")
+            raise errors.BadParameter(f"{name} must be a list")
+        if any(isinstance(v, list | dict) for v in value):
+            raise errors.BadParameter(f"{name} must be a list of names, not of lists or objects")
         return [as_text(v).strip() for v in value if as_text(v).strip()]
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -128,10 +171,7 @@ def as_object(raw: str | None, name: str) -> dict[str, Any] | None:
         return None
     raw = raw.strip()
     if raw.startswith("{"):
-        try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise errors.BadParameter(f"{name} is not valid JSON") from exc
+        value = load_json(raw, name)
         if not isinstance(value, dict):
             raise errors.BadParameter(f"{name} must be an object")
         return value
