@@ -67,7 +67,11 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     assert user.kind == TokenKind.USER and user.user_id is not None
     if not roles.tasks_of(auth, page_id, user.user_id, conn):
         return None
-    scopes = [s for s in grants.granted(auth, user.user_id, user.app_id, page_id, conn=conn) if s in user.scopes]
+    covering = grants.granted(auth, user.user_id, user.app_id, page_id, conn=conn)
+    if not covering:  # the user chose other Pages for this app in the dialog
+        raise errors.MissingPermission(message=f"(#200) The user has not granted the app any permission on Page "
+                                               f"{page_id}: it was not among the Pages chosen for the app")
+    scopes = [s for s in covering if s in user.scopes]
     now = auth.now()
     if user.long_lived:
         # 60 days (the seed); with PAGETOKEN_PAGE_TOKENS_EXPIRE=never none, as on the Graph API.

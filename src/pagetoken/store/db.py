@@ -32,6 +32,19 @@ def default_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'pagetoken.db'}"
 
 
+def private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the
+    same mode), and tighten an existing database and its side files that others could read."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if part.exists() and part.stat().st_mode & 0o077:
+                part.chmod(0o600)
+        except OSError:
+            pass  # not ours to change (another owner): SQLite will say what it can or cannot open
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
     cur = dbapi_conn.cursor()
@@ -54,7 +67,7 @@ def create(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=8, max_overflow=8)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -69,7 +69,7 @@ class Explorer:
         if hand.app_id not in ids:
             hand.app_id = ids[0] if ids else ""
         my_pages = roles.pages_of(self.auth, user.id)
-        debug = debug_panel(self.auth, hand.token)
+        debug = debug_panel(self.auth, hand.token, user)
         if debug and debug["valid"] and debug["type"] == TokenKind.PAGE.debug_type and debug["page"]:
             hand.page_id = hand.page_id or debug["page"].id
         req = hand.run.get("request") or default_request(debug)
@@ -83,7 +83,7 @@ class Explorer:
         if wants_json(request):
             if hand.error:
                 return json_answer({"error": hand.error}, status)
-            debug = debug_panel(self.auth, hand.token)
+            debug = debug_panel(self.auth, hand.token, user)
             return json_answer({"access_token": hand.token, "user_token": hand.user_token,
                                 "debug": debug["data"] if debug else None}, status)
         return self.page(request, user, hand, status)

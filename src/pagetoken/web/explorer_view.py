@@ -62,17 +62,36 @@ def legacy_rows() -> list[dict[str, Any]]:
     return [{"name": name, "expands": list(expanded)} for name, expanded in LEGACY.items()]
 
 
-def debug_panel(auth: Authority, token: str) -> dict[str, Any] | None:
-    """The debug view of the token in hand (what debug_token says, with names put to the IDs)."""
+NOT_YOURS = ("This token is not yours to inspect: the Explorer shows only your own tokens and the tokens of "
+             "apps you develop.")
+
+
+def may_inspect(auth: Authority, viewer: User, app_id: Any, user_id: Any) -> bool:
+    """A token is the viewer's to inspect when it is theirs or its app is one they develop."""
+    if user_id and str(user_id) == viewer.id:
+        return True
+    app = apps.get(auth, str(app_id)) if app_id else None
+    return app is not None and app.owner_id == viewer.id
+
+
+def debug_panel(auth: Authority, token: str, viewer: User) -> dict[str, Any] | None:
+    """The debug view of the token in hand (what debug_token says, with names put to the IDs), for a
+    token the viewer may inspect; anyone else's token shows nothing about it."""
     token = token.strip()
     if not token:
         return None
+    hidden = {"valid": False, "data": {"is_valid": False, "scopes": [], "error": {"message": NOT_YOURS}},
+              "error": NOT_YOURS, "app_name": "", "type": "unknown"}
     try:
         info = inspect.resolve(auth, token)
     except errors.GraphError as exc:
         data = inspect.describe_invalid(auth, token, exc)
+        if not may_inspect(auth, viewer, data.get("app_id"), data.get("user_id")):
+            return hidden
         return {"valid": False, "data": data, "error": exc.message,
                 "app_name": data.get("application", ""), "type": data.get("type", "unknown")}
+    if not may_inspect(auth, viewer, info.app_id, info.user_id):
+        return hidden
     data = inspect.describe(auth, info)
     expires = info.expires_at
     remaining = None if expires is None else max(0, int(expires - auth.now()))
