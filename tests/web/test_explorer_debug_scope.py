@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from pagetoken.authority import users
+from pagetoken.authority import revoke, users
 
 from ..support.servers import ThreadServer
 from .conftest import csrf, http_login
@@ -24,6 +24,10 @@ def test_another_users_token_shows_nothing(server: ThreadServer) -> None:
         shown = debug(eve, token)
         assert owner.app_id not in str(shown) and owner.user_id not in str(shown)
         assert shown["debug"]["is_valid"] is False and "not yours" in shown["debug"]["error"]["message"]
+    revoke.revoke_token(server.auth, owner.user_token)  # a dead token of someone else's says nothing either
+    shown = debug(eve, owner.user_token)
+    assert owner.app_id not in str(shown) and "not yours" in shown["debug"]["error"]["message"]
+    assert "Invalid OAuth" in debug(eve, "EAAnotatoken")["debug"]["error"]["message"]
 
 
 def test_the_owner_and_the_apps_developer_see_the_details(server: ThreadServer) -> None:

@@ -86,7 +86,8 @@ def debug_panel(auth: Authority, token: str, viewer: User) -> dict[str, Any] | N
         info = inspect.resolve(auth, token)
     except errors.GraphError as exc:
         data = inspect.describe_invalid(auth, token, exc)
-        if not may_inspect(auth, viewer, data.get("app_id"), data.get("user_id")):
+        known = data.get("app_id") or data.get("user_id")  # an unknown token has nothing to hide
+        if known and not may_inspect(auth, viewer, data.get("app_id"), data.get("user_id")):
             return hidden
         return {"valid": False, "data": data, "error": exc.message,
                 "app_name": data.get("application", ""), "type": data.get("type", "unknown")}
