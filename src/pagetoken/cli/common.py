@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import typer
 from rich.table import Table
 
-from pagetoken.authority import apps, pages, users
+from pagetoken.authority import apps, pages, storage_faults, users
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.authority.records import App, Page, User
 from pagetoken.client._cliutil import PROBLEM, USAGE, Command, console, dumps
@@ -64,8 +64,11 @@ def authority(upgrade: bool = False) -> Iterator[Authority]:
              "fix the master key: the data directory's master.key (0600) or $PAGETOKEN_MASTER_KEY")
     except ValueError as exc:
         fail(str(exc), USAGE, "give --db sqlite:///PATH or postgresql://…")
-    except Exception as exc:  # cannot reach the database, etc.
-        fail(f"cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", USAGE,
+    except Exception as exc:  # cannot reach the database, a read-only disk, etc.
+        problem = storage_faults.opening_problem(exc, STATE.data_dir)
+        fail(f"cannot open the database: {problem or exc.__class__.__name__ + ': ' + str(exc).splitlines()[0]}",
+             PROBLEM if problem else USAGE,
+             "make the data directory writable again" if problem and "read-only" in problem else
              "check --db / PAGETOKEN_DB and that the database is running")
     if not existed and STATE.data_dir.exists():
         typer.echo(f"note: created a new, empty data directory {STATE.data_dir.resolve()} (another one with "
@@ -74,6 +77,12 @@ def authority(upgrade: bool = False) -> Iterator[Authority]:
         yield auth
     except errors.GraphError as exc:
         fail(_plain(exc), USAGE if exc.code == errors.CODE_PARAM else PROBLEM)
+    except Exception as exc:
+        problem = storage_faults.storage_problem(exc)
+        if problem is None:
+            raise
+        fail(f"{problem}; nothing was changed", PROBLEM, "free space on the disk, or make the database writable, "
+                                                           "then run the command again")
     finally:
         auth.close()
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from pagetoken.authority import inspect
+from pagetoken.authority import inspect, storage_faults
 from pagetoken.core import errors
 
 from .call import Call
@@ -110,9 +110,12 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
         except errors.GraphError as exc:
             extra = after_headers(endpoint, call) if call is not None else {}
             answers.append(_answer(exc.status, exc.body(), {**exc.headers, **extra}, with_headers))
-        except Exception:
-            log.exception("unexpected failure in a batch request")
-            failure = errors.UnknownError()
+        except Exception as exc:
+            failure = storage_faults.as_graph_error(exc) or errors.UnknownError()
+            if failure.code == errors.CODE_UNKNOWN:
+                log.exception("unexpected failure in a batch request")
+            else:
+                log.error("a batch request: %s", failure.message)
             answers.append(_answer(failure.status, failure.body(), {}, with_headers))
     return answers
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pagetoken.authority import storage_faults
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 
@@ -106,7 +107,11 @@ class GraphEndpoint:
             return json_response(body, headers=self._after(call), version=version)
         except errors.GraphError as exc:
             return error_response(exc, self._after(call) if call else None, version)
-        except Exception:
+        except Exception as exc:
+            fault = storage_faults.as_graph_error(exc)
+            if fault is not None:
+                log.error("%s %s: %s", request.method, request.url.path, fault.message)
+                return error_response(fault, self._after(call) if call else None, version)
             log.exception("unexpected failure on %s %s", request.method, request.url.path)
             return error_response(errors.UnknownError(), version=version)
 

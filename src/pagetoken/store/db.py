@@ -36,7 +36,8 @@ def private_file(path: Path) -> None:
     """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the
     same mode), and tighten an existing database and its side files that others could read."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
             if part.exists() and part.stat().st_mode & 0o077:
