@@ -78,3 +78,28 @@ def test_tokens_scan_finds_escaped_tokens(tmp_path: Path) -> None:
     found = json.loads(result.output)
     assert sorted(f["line"] for f in found) == list(range(1, len(ENCODED) + 1))
     assert T not in result.output
+
+
+def test_a_real_servers_log_keeps_no_token_of_the_attacks(tmp_path: Path) -> None:
+    """The requests that once left live tokens in the log: percent-encoded `=`, `%5F`, a batch in the URL."""
+    import httpx
+
+    from tests.support.servers import LiveServer
+
+    srv = LiveServer(tmp_path / "live", env={"PAGETOKEN_LOG_LEVEL": "INFO"})
+    srv.setup_app()
+    srv.start()
+    try:
+        _uid, token = srv.user_token(with_page=False)
+        batch = json.dumps([{"method": "GET", "relative_url": f"me?access_token={token}"}])
+        for path in (f"/me?note=https%3A%2F%2Fx%2F%3Faccess_token%3D{token}", f"/me?access%5Ftoken={token}",
+                     "/?" + urlencode({"batch": batch}), f"/me?x=%22{token}%22"):
+            httpx.get(srv.url + path, timeout=10)
+        httpx.post(srv.url + "/", data={"batch": batch}, timeout=10)
+    finally:
+        srv.stop()
+    log = srv.log_path.read_text()
+    assert "GET /me?" in log  # the access log was written
+    assert token not in log and token[3:30] not in log
+    result = CliRunner().invoke(app, ["--data-dir", str(srv.data_dir), "tokens", "scan", str(srv.log_path), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output) == []
