@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,6 +21,9 @@ from .context import Authority
 from .records import User
 
 _hasher = PasswordHasher()
+# Argon2 is slow on purpose: at most one hash per CPU core at once, whoever asks (logins, new users,
+# password changes, test users), so a flood of them queues instead of starving every other request.
+HASHING = threading.BoundedSemaphore(os.cpu_count() or 1)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A hash to verify against when the email is unknown, so a miss costs as long as a hit.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -45,7 +50,8 @@ def create(auth: Authority, name: str, email: str | None = None, password: str |
     password = password if password is not None else secrets.token_urlsafe(12)
     _check_password(password)
     may_block()  # argon2 takes a while: never on the event loop
-    pw_hash = _hasher.hash(password)
+    with HASHING:
+        pw_hash = _hasher.hash(password)
     now = auth.now()
 
     def _insert(c: Connection) -> str:
@@ -96,8 +102,11 @@ def authenticate(auth: Authority, email: str, password: str) -> User | None:
     """The user when the password is right; None otherwise (in the same time either way)."""
     with auth.store.read() as conn:
         row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
+    if len(password) > 1024:
+        return None  # longer than any password can be (_check_password); not worth hashing
     try:
-        _hasher.verify(row.password_hash if row and row.password_hash else _DUMMY_HASH, password)
+        with HASHING:
+            _hasher.verify(row.password_hash if row and row.password_hash else _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     return User.from_row(row) if row and row.password_hash else None
@@ -107,10 +116,12 @@ def set_password(auth: Authority, user_id: str, password: str) -> None:
     """Change the password: every token of the user stops working with 190/460."""
     require(auth, user_id)
     _check_password(password)
+    with HASHING:
+        pw_hash = _hasher.hash(password)
     now = auth.now()
     with auth.store.write() as conn:
         conn.execute(update(users).where(users.c.id == user_id).values(
-            password_hash=_hasher.hash(password), password_changed_at=now))
+            password_hash=pw_hash, password_changed_at=now))
         revoke.revoke(auth, conn, RevocationReason.PASSWORD, tokens.c.user_id == user_id)
 
 

@@ -1,0 +1,68 @@
+"""Password hashing is bounded: at most one argon2 computation per CPU core at once, whoever asks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from pagetoken.authority import users
+from pagetoken.authority.context import Authority
+
+
+class CountingHasher:
+    """Stands in for argon2: records how many hashes run at once, and holds each until released."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self.inside = 0
+        self.most = 0
+        self.lock = threading.Lock()
+        self.full = threading.Event()
+        self.release = threading.Event()
+
+    def _work(self) -> None:
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            if self.inside >= self.bound:
+                self.full.set()
+        self.release.wait(10)
+        with self.lock:
+            self.inside -= 1
+
+    def hash(self, _password: str) -> str:
+        self._work()
+        return "$argon2id$fake"
+
+    def verify(self, _hash: str, _password: str) -> bool:
+        self._work()
+        return True
+
+
+def test_hashes_never_exceed_the_bound(sqlite_auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(users, "HASHING", threading.BoundedSemaphore(2))
+    fake = CountingHasher(2)
+    monkeypatch.setattr(users, "_hasher", fake)
+    calls: list[Any] = [lambda n=n: users.create(sqlite_auth, f"U{n}", f"u{n}@example.com", "a long password")
+                        for n in range(3)]
+    calls += [lambda: users.authenticate(sqlite_auth, "nobody@example.com", "a long password") for _ in range(3)]
+    threads = [threading.Thread(target=c) for c in calls]
+    for t in threads:
+        t.start()
+    assert fake.full.wait(10)
+    time.sleep(0.2)  # room for the other four to crowd in, were nothing holding them back
+    fake.release.set()
+    for t in threads:
+        t.join(10)
+    assert fake.most == 2
+
+
+def test_an_overlong_password_is_not_even_hashed(sqlite_auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = CountingHasher(1)
+    fake.release.set()
+    monkeypatch.setattr(users, "_hasher", fake)
+    assert users.authenticate(sqlite_auth, "nobody@example.com", "x" * 100_000) is None
+    assert fake.most == 0
