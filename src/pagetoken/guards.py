@@ -86,8 +86,8 @@ HEADER_TIMEOUT = 10.0
 
 class HeaderTimeoutProtocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a deadline on reading request headers: a connection that has
-    not sent a whole request head `header_timeout` seconds after it opened (or after the first byte
-    of its next request) is closed, so slow, unfinished requests cannot hold connections forever."""
+    not sent a whole request head `header_timeout` seconds after it opened (or after its previous
+    response) is closed, so slow, unfinished requests cannot hold connections forever."""
 
     header_timeout: float | None = None  # seconds; None: env PAGETOKEN_HEADER_TIMEOUT_SECONDS, else 10
 
@@ -117,6 +117,11 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().data_received(data)
         if not self._waiting_for_headers():
             self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            self._arm()  # the next request head is due within the deadline too (slow or part-sent)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
