@@ -37,3 +37,13 @@ def test_the_owner_and_the_apps_developer_see_the_details(server: ThreadServer) 
     shown = debug(mine, w.user_token)
     assert shown["debug"]["is_valid"] is True and shown["debug"]["user_id"] == w.user_id
     assert debug(mine, w.app_token)["debug"]["app_id"] == w.app_id
+
+
+def test_a_developer_of_the_app_sees_its_tokens(server: ThreadServer) -> None:
+    from pagetoken.authority import apps
+
+    w = server.world()
+    dev, _password = users.create(server.auth, "Dev", "dev@example.com", "dev's password")
+    assert apps.add_developer(server.auth, w.app_id, dev.id)
+    shown = debug(http_login(server, "dev@example.com", "dev's password"), w.user_token)
+    assert shown["debug"]["is_valid"] is True and shown["debug"]["app_id"] == w.app_id

@@ -71,7 +71,7 @@ def may_inspect(auth: Authority, viewer: User, app_id: Any, user_id: Any) -> boo
     if user_id and str(user_id) == viewer.id:
         return True
     app = apps.get(auth, str(app_id)) if app_id else None
-    return app is not None and app.owner_id == viewer.id
+    return app is not None and apps.is_developer(auth, app, viewer.id)
 
 
 def debug_panel(auth: Authority, token: str, viewer: User) -> dict[str, Any] | None:
