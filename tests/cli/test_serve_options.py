@@ -55,3 +55,13 @@ def test_start_up_warns_without_a_public_url() -> None:
     assert any("--public-url" in w for w in startup_warnings(None, False))
     assert startup_warnings("https://tokens.example.com", False) == []
     assert any("private" in w for w in startup_warnings("https://tokens.example.com", True))
+
+
+def test_dev_mode_allows_private_callbacks(tmp_path: Path, started: dict[str, Any]) -> None:
+    import os
+
+    assert runner.invoke(app, ["--data-dir", str(tmp_path), "serve"]).exit_code == 0
+    assert os.environ[ALLOW_PRIVATE_ENV] == "0"
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "serve", "--dev"])
+    assert result.exit_code == 0, result.output
+    assert os.environ[ALLOW_PRIVATE_ENV] == "1"

@@ -5,7 +5,7 @@ its host resolves to must be public (not loopback, private, link-local, shared, 
 multicast), checked at sending time, and the connection then goes to the very address that was
 checked, so a DNS answer that changes between the check and the connection (DNS rebinding) cannot
 redirect it. An operator whose apps run on the same machine or network allows private destinations
-with `serve --allow-private-callbacks` (env `PAGETOKEN_ALLOW_PRIVATE_CALLBACKS=1`).
+with `serve --allow-private-callbacks` (env `PAGETOKEN_ALLOW_PRIVATE_CALLBACKS=1`; on with `serve --dev`).
 """
 
 from __future__ import annotations

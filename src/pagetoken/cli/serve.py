@@ -68,7 +68,7 @@ def serve(
                                           help="Base of every URL the server hands out."),
     allow_private_callbacks: bool = typer.Option(
         False, "--allow-private-callbacks", envvar="PAGETOKEN_ALLOW_PRIVATE_CALLBACKS",
-        help="Let deauthorize callbacks reach loopback and private addresses (apps on this machine)."),
+        help="Let deauthorize callbacks reach loopback and private addresses (apps on this machine; on with --dev)."),
     forwarded_allow_ips: str | None = typer.Option(
         None, "--forwarded-allow-ips", envvar="PAGETOKEN_FORWARDED_ALLOW_IPS",
         help="Comma-separated proxy addresses whose X-Forwarded-For/-Proto are trusted (default: none)."),
@@ -108,6 +108,7 @@ def serve(
             d, secret = seed(auth, STATE.data_dir, base)
             # The banner goes to stdout only, never through logging (so never into the server's log).
             typer.echo(_demo_banner(base, d.password, d.app_id, secret, d.user_id, d.email, d.page_id))
+    allow_private_callbacks = allow_private_callbacks or dev  # a developer's app usually runs on their laptop
     for warning in startup_warnings(public_url, allow_private_callbacks):
         logging.getLogger("pagetoken.serve").warning(warning)
     os.environ["PAGETOKEN_DATA_DIR"] = str(STATE.data_dir)
