@@ -98,6 +98,7 @@ ALLOWED = {
     "authority": {"core", "store", "authority"},
     "graph": {"core", "authority", "graph"},
     "web": {"core", "authority", "graph", "web"},
+    "devtools": {"core", "authority", "graph", "devtools"},
     "client": {"core", "client"},
 }
 
