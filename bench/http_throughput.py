@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pagetoken.authority import apps, inspect, issue, oauth, pages, users  # noqa: E402
+from pagetoken.authority import apps, issue, oauth, pages, users, validation  # noqa: E402
 from pagetoken.authority.context import Authority, Settings  # noqa: E402
 from pagetoken.core.permissions import PAGE_PERMISSIONS  # noqa: E402
 
@@ -70,8 +70,8 @@ def seed(data_dir: Path) -> dict[str, str]:
         page = pages.create(auth, "Bench Page", "Bakery", user.id)
         short = oauth.grant_and_token(auth, app, user.id, sorted(PAGE_PERMISSIONS), [], None).access_token
         with auth.store.write() as conn:
-            long_token, _ = issue.extend(auth, conn, inspect.resolve(auth, short, conn))
-            page_token = issue.page_token_for_user(auth, conn, inspect.resolve(auth, long_token, conn), page.id)
+            long_token, _ = issue.extend(auth, conn, validation.resolve(auth, short, conn))
+            page_token = issue.page_token_for_user(auth, conn, validation.resolve(auth, long_token, conn), page.id)
         app_token = oauth.client_credentials(auth, app, None).access_token
     finally:
         auth.close()

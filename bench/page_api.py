@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.servers import ProcessServer  # noqa: E402
 
-from pagetoken.authority import apps, inspect, issue, oauth, pages, posts, users  # noqa: E402
+from pagetoken.authority import apps, issue, oauth, pages, posts, users, validation  # noqa: E402
 from pagetoken.authority.context import Authority, Settings  # noqa: E402
 from pagetoken.core.permissions import PAGE_PERMISSIONS  # noqa: E402
 
@@ -36,8 +36,8 @@ def page_token(auth: Authority, n_posts: int) -> tuple[str, str]:
         posts.create(auth, page.id, f"post {i}")
     short = oauth.grant_and_token(auth, app, user.id, sorted(PAGE_PERMISSIONS), [], None).access_token
     with auth.store.write() as conn:
-        long_token, _ = issue.extend(auth, conn, inspect.resolve(auth, short, conn))
-        token = issue.page_token_for_user(auth, conn, inspect.resolve(auth, long_token, conn), page.id)
+        long_token, _ = issue.extend(auth, conn, validation.resolve(auth, short, conn))
+        token = issue.page_token_for_user(auth, conn, validation.resolve(auth, long_token, conn), page.id)
     assert token is not None
     return page.id, token
 

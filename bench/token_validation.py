@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.servers import InThread  # noqa: E402
 
-from pagetoken.authority import apps, inspect, oauth, users  # noqa: E402
+from pagetoken.authority import apps, oauth, users, validation  # noqa: E402
 from pagetoken.authority.context import Authority  # noqa: E402
 from pagetoken.core.keyring import KeyRing, new_key  # noqa: E402
 from pagetoken.server import build_app  # noqa: E402
@@ -94,7 +94,7 @@ def main() -> int:
         auth.app_cache.clear()
 
     def valid(token: str) -> bool:
-        return bool(inspect.resolve(auth, token).user_id)
+        return bool(validation.resolve(auth, token).user_id)
 
     for token in toks[:200]:  # warm-up: connections, statements, imports
         valid(token)

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.client.fakegraph import FakeGraph  # noqa: E402
 
-from pagetoken.client import GraphClient, Rotator, StaticKeys, TokenInfo, Vault  # noqa: E402
+from pagetoken.client import GraphClient, Rotator, StaticKeys, ValidToken, Vault  # noqa: E402
 from pagetoken.core.clock import ManualClock  # noqa: E402
 from pagetoken.core.keyring import new_key  # noqa: E402
 
@@ -46,7 +46,7 @@ def main() -> int:
         started = time.perf_counter()
         for i, token in enumerate(tokens):
             t = graph.tokens[token]
-            vault.put(f"u{i:05d}", token, TokenInfo(True, "USER", graph.app_id, "", t.user_id, "", t.scopes,
+            vault.put(f"u{i:05d}", token, ValidToken(True, "USER", graph.app_id, "", t.user_id, "", t.scopes,
                                                     t.issued_at, t.expires_at, t.data_access_expires_at))
         rate("sealed writes", len(tokens), time.perf_counter() - started)
         started = time.perf_counter()

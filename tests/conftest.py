@@ -82,6 +82,14 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
+def sqlite_auth(tmp_path: Path, clock: ManualClock) -> Iterator[Authority]:
+    """An authority on a SQLite file, for tests about one process's own behaviour (HTTP framing, cookies)."""
+    a = Authority(Store.open(f"sqlite:///{tmp_path / 'pagetoken.db'}"), KeyRing([new_key()]), clock, Lifetimes())
+    yield a
+    a.close()
+
+
+@pytest.fixture
 def auth(store_url: str, clock: ManualClock) -> Iterator[Authority]:
     a = Authority(Store.open(store_url), KeyRing([new_key()]), clock, Lifetimes())
     yield a

@@ -30,7 +30,7 @@ class BodyTooLarge(errors.BadParameter):
         super().__init__(TOO_LARGE)
 
 
-async def send_graph_error(send: Send, exc: errors.GraphError) -> None:
+async def send_graph_error(send: Send, exc: errors.ApiError) -> None:
     body = json.dumps(exc.body(), separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json; charset=UTF-8"),
                (b"content-length", str(len(body)).encode()), (b"connection", b"close"),

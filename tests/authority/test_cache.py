@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pagetoken.authority import apps, grants, inspect, oauth, pages, revoke, roles, users
+from pagetoken.authority import apps, grants, oauth, pages, revoke, roles, users, validation
 from pagetoken.authority.cache import TTLCache
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
@@ -61,18 +61,18 @@ def test_a_change_through_one_is_refused_by_the_other(two: tuple[Authority, Auth
     if how == "lose_role":
         from pagetoken.authority import issue
 
-        token = issue.page_tokens_for_user(a, inspect.resolve(a, token), [page.id])[page.id] or ""
+        token = issue.page_tokens_for_user(a, validation.resolve(a, token), [page.id])[page.id] or ""
     # b holds it as valid (once b has heard the announcements of a's set-up; one arriving between
     # b's read and its put rightly keeps the read out of the cache)
     deadline = time.monotonic() + 5
-    while inspect.resolve(b, token) and b.token_cache.get(b.hash(token)) is None:
+    while validation.resolve(b, token) and b.token_cache.get(b.hash(token)) is None:
         assert time.monotonic() < deadline, "b never kept the token in its cache"
         time.sleep(0.01)
     {"revoke": lambda: revoke.revoke_token(a, token),
      "password": lambda: users.set_password(a, target, "another password"),
      "remove_app": lambda: grants.remove_app(a, target, app.id),
      "lose_role": lambda: roles.remove(a, page.id, helper.id)}[how]()
-    _refused_soon(lambda: inspect.resolve(b, token))
+    _refused_soon(lambda: validation.resolve(b, token))
 
 
 def test_the_counter_empties_a_cache_filled_before_it_moved() -> None:

@@ -42,13 +42,13 @@ class CountingHasher:
         return True
 
 
-def test_hashes_never_exceed_the_bound(sqlite_auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hashes_never_exceed_the_bound(auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(users, "HASHING", threading.BoundedSemaphore(2))
     fake = CountingHasher(2)
     monkeypatch.setattr(users, "_hasher", fake)
-    calls: list[Any] = [lambda n=n: users.create(sqlite_auth, f"U{n}", f"u{n}@example.com", "a long password")
+    calls: list[Any] = [lambda n=n: users.create(auth, f"U{n}", f"u{n}@example.com", "a long password")
                         for n in range(3)]
-    calls += [lambda: users.authenticate(sqlite_auth, "nobody@example.com", "a long password") for _ in range(3)]
+    calls += [lambda: users.authenticate(auth, "nobody@example.com", "a long password") for _ in range(3)]
     threads = [threading.Thread(target=c) for c in calls]
     for t in threads:
         t.start()
@@ -60,9 +60,9 @@ def test_hashes_never_exceed_the_bound(sqlite_auth: Authority, monkeypatch: pyte
     assert fake.most == 2
 
 
-def test_an_overlong_password_is_not_even_hashed(sqlite_auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_overlong_password_is_not_even_hashed(auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = CountingHasher(1)
     fake.release.set()
     monkeypatch.setattr(users, "_hasher", fake)
-    assert users.authenticate(sqlite_auth, "nobody@example.com", "x" * 100_000) is None
+    assert users.authenticate(auth, "nobody@example.com", "x" * 100_000) is None
     assert fake.most == 0

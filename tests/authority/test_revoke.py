@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pagetoken.authority import apps, grants, inspect, oauth, pages, revoke, users
+from pagetoken.authority import apps, grants, oauth, pages, revoke, users, validation
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 from pagetoken.core.kinds import RevocationReason
@@ -32,12 +32,12 @@ TRIGGERS = {
 @pytest.mark.parametrize("name", sorted(TRIGGERS))
 def test_each_trigger_announces_after_commit(auth: Authority, name: str) -> None:
     uid, aid, token = _user_token(auth)
-    inspect.resolve(auth, token)  # cached as valid
+    validation.resolve(auth, token)  # cached as valid
     heard: list[dict[str, Any]] = []
 
     def listener(**event: Any) -> None:
         with pytest.raises(errors.TokenError):  # committed: a fresh read already refuses it
-            inspect.resolve(auth, token)
+            validation.resolve(auth, token)
         heard.append(event)
 
     auth.on("tokens_revoked", listener)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from pagetoken.authority import apps, inspect, oauth, pages, roles, users
+from pagetoken.authority import apps, oauth, pages, roles, users, validation
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 
@@ -50,11 +50,11 @@ def test_losing_the_role_kills_the_page_tokens(auth: Authority) -> None:
     issued = oauth.grant_and_token(auth, app, helper, ["pages_show_list", "pages_manage_posts"], [], None)
     from pagetoken.authority import issue
     with auth.store.write() as conn:
-        token = issue.page_token_for_user(auth, conn, inspect.resolve(auth, issued.access_token), page.id)
+        token = issue.page_token_for_user(auth, conn, validation.resolve(auth, issued.access_token), page.id)
     assert token is not None
     roles.remove(auth, page.id, helper)
     with pytest.raises(errors.NotPageAdmin):
-        inspect.resolve(auth, token)
+        validation.resolve(auth, token)
 
 
 def test_two_concurrent_removals_leave_a_manager(auth: Authority) -> None:

@@ -124,7 +124,7 @@ def _user_token(scene: Scene) -> str:
     from pagetoken.authority import apps, oauth
     from pagetoken.authority.context import Authority, Settings
 
-    auth = Authority.open(Settings(data_dir=scene.data))
+    auth = Authority.open(Settings(data_dir=scene.data, db_url=scene.db[1] if scene.db else None))
     try:
         return oauth.grant_and_token(auth, apps.require(auth, scene.app_id), scene.user_id, ["public_profile"],
                                      [], None).access_token

@@ -116,7 +116,7 @@ class FakeGraph:
                     status, body = self.fail_next.pop(0)
                     return status, body, {}
             return 200, self._route(method, path, params), {}
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return exc.status, exc.body(), exc.headers
 
     def _check(self, token: str, params: dict[str, str]) -> Tok:

@@ -11,7 +11,7 @@ from pagetoken.client.exceptions import parse_error
 from pagetoken.core import errors
 
 
-def roundtrip(err: errors.GraphError) -> ex.GraphError:
+def roundtrip(err: errors.ApiError) -> ex.GraphError:
     return parse_error(err.status, json.dumps(err.body()).encode(), err.headers)
 
 
@@ -57,14 +57,14 @@ def test_every_server_error_class_is_in_the_table() -> None:
     """A row added to core.errors without a client mapping (or a test row here) fails this."""
     raised = {name for name in errors.__all__ if isinstance(getattr(errors, name), type)}
     tested = {type(err).__name__ for err, _, _ in ROWS}
-    assert raised - tested <= {"GraphError", "TokenError"}
+    assert raised - tested <= {"ApiError", "TokenError"}
 
 
 IDS = [f"{r[0].code}-{r[0].subcode}-{r[1].__name__}" for r in ROWS]
 
 
 @pytest.mark.parametrize(("err", "cls", "reason"), ROWS, ids=IDS)
-def test_each_row_maps_to_its_exception(err: errors.GraphError, cls: type, reason: str | None) -> None:
+def test_each_row_maps_to_its_exception(err: errors.ApiError, cls: type, reason: str | None) -> None:
     got = roundtrip(err)
     assert type(got) is cls
     assert got.code == err.code and got.subcode == err.subcode and got.message == err.message

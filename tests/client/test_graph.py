@@ -33,7 +33,7 @@ APP_ID = "1234567890"
 SECRET = "0123456789abcdef0123456789abcdef"
 
 
-def error(err: errors.GraphError, **headers: str) -> httpx.Response:
+def error(err: errors.ApiError, **headers: str) -> httpx.Response:
     return httpx.Response(err.status, json=err.body(), headers={**err.headers, **headers})
 
 
@@ -200,7 +200,7 @@ def test_transient_errors_give_up_after_the_attempts(graph: GraphClient) -> None
 @pytest.mark.parametrize("err", [errors.TokenExpired("a", "b"), errors.MissingPermission("pages_manage_posts"),
                                  errors.MissingTask("MANAGE"), errors.BadParameter("x"), errors.ObjectMissing("1"),
                                  errors.AppNotAuthorized("1", "2")])
-def test_never_retried(graph: GraphClient, sleeps: Sleeps, err: errors.GraphError) -> None:
+def test_never_retried(graph: GraphClient, sleeps: Sleeps, err: errors.ApiError) -> None:
     route = respx.get(f"{BASE}/me").mock(return_value=error(err))
     with pytest.raises(GraphError) as caught:
         graph.get("me", new_token())

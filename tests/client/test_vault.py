@@ -21,7 +21,7 @@ from pagetoken.client import (
     default_source,
 )
 from pagetoken.client.keys import OSKeyringKeys
-from pagetoken.client.records import tokens_table
+from pagetoken.client.rows import tokens_table
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.keyring import encode_key, new_key
 from pagetoken.core.tokens import new_token

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pagetoken.core.errors import GraphError
+from pagetoken.core.errors import ApiError
 from pagetoken.graph import fields, paging
 from pagetoken.graph.params import as_bool, as_list, as_object, strip_version
 
@@ -22,7 +22,7 @@ def test_fields_nested_and_modifiers() -> None:
         "id": None, "name": None, "feed": {"message": None, "comments": {"id": None}}, "insights": None}
     assert fields.parse(None) is None and fields.parse(" ") is None
     for bad in ("a{b", "a}", ",", "a,,b"):
-        with pytest.raises(GraphError):
+        with pytest.raises(ApiError):
             fields.parse(bad)
 
 
@@ -39,9 +39,9 @@ def test_list_object_bool_params_json_or_plain() -> None:
     assert as_object('{"id":"1"}', "recipient") == {"id": "1"}
     assert as_object("1", "recipient") == {"id": "1"}
     assert as_bool("true", "x") is True and as_bool("0", "x") is False and as_bool(None, "x", True) is True
-    with pytest.raises(GraphError):
+    with pytest.raises(ApiError):
         as_bool("maybe", "x")
-    with pytest.raises(GraphError):
+    with pytest.raises(ApiError):
         as_list("[1,")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from pagetoken.authority import apps, comments, inspect, issue, messages, oauth, pages, posts, roles, users
+from pagetoken.authority import apps, comments, issue, messages, oauth, pages, posts, roles, users, validation
 from pagetoken.authority.context import Authority
 from pagetoken.core.kinds import Source
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS
@@ -52,7 +52,7 @@ class Scene:
     def long_user_token(self, user_id: str, permissions: Iterable[str]) -> str:
         short = self.user_token(user_id, permissions)
         with self.auth.store.write() as conn:
-            token, _ = issue.extend(self.auth, conn, inspect.resolve(self.auth, short, conn))
+            token, _ = issue.extend(self.auth, conn, validation.resolve(self.auth, short, conn))
         return token
 
     def page_token(self, user_id: str, permissions: Iterable[str], long_lived: bool = True) -> str:
@@ -60,7 +60,7 @@ class Scene:
         user_token = self.long_user_token(user_id, permissions) if long_lived else self.user_token(
             user_id, permissions)
         with self.auth.store.write() as conn:
-            token = issue.page_token_for_user(self.auth, conn, inspect.resolve(self.auth, user_token, conn),
+            token = issue.page_token_for_user(self.auth, conn, validation.resolve(self.auth, user_token, conn),
                                               self.page_id)
         assert token is not None
         return token

@@ -202,7 +202,7 @@ def test_a_body_over_5_mb_is_refused_before_it_is_read(module_server: ThreadServ
     ("multipart/form-data; boundary=XYZ", b"--XYZ\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--XYZ--\r\n",
      "the request body could not be parsed"),
     ("multipart/form-data", b"--XYZ\r\n\r\nno boundary given\r\n", "the request body could not be parsed"),
-    ("application/json", b"{not json", "the request body is not valid JSON"),
+    ("application/json", b"{not json", "the JSON request body is not valid JSON"),
     ("application/json", b"[1, 2]", "a JSON body must be an object of parameters"),
 ])
 def test_malformed_bodies_answer_a_graph_error(module_server: ThreadServer, ctype: str, body: bytes,

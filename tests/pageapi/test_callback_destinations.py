@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pagetoken.authority import apps, callbacks, egress
+from pagetoken.authority import apps, egress
 from tests.support.receiver import Receiver
-from tests.support.servers import ThreadServer
+from tests.support.servers import ThreadServer, deliveries
 
 from .helpers import scene
 
@@ -67,8 +67,8 @@ def test_a_server_never_posts_to_a_loopback_deauthorize_url(server: ThreadServer
     token = s.user_token(s.owner_id, ["pages_show_list"])
     assert server.delete(f"/{s.owner_id}/permissions", access_token=token).json() == {"success": True}
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and callbacks.listing(s.auth, s.app_id)[0].attempts == 0:
+    while time.monotonic() < deadline and deliveries(s.auth, s.app_id)[0].attempts == 0:
         time.sleep(0.05)
-    row = callbacks.listing(s.auth, s.app_id)[0]
+    row = deliveries(s.auth, s.app_id)[0]
     assert row.attempts == 1 and "not a public address" in row.last_error
     assert receiver.requests == []

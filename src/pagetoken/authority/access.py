@@ -16,23 +16,23 @@ from pagetoken.core.kinds import Origin, Source, TokenKind
 from pagetoken.core.permissions import MANAGE, task_allows
 from pagetoken.core.proof import proof_matches
 
-from . import apps, inspect, roles
+from . import apps, roles, validation
 from .context import Authority
-from .records import TokenInfo
+from .records import ValidToken
 
 
-def speaks_for(token: TokenInfo, page_id: str) -> bool:
+def speaks_for(token: ValidToken, page_id: str) -> bool:
     """False for a Page token used on another Page (the Graph API then answers as if it did not exist)."""
     return token.kind != TokenKind.PAGE or token.page_id == page_id
 
 
-def scopes(auth: Authority, token: TokenInfo, page_id: str | None = None,
+def scopes(auth: Authority, token: ValidToken, page_id: str | None = None,
            conn: Connection | None = None) -> list[str]:
     """The permissions the token may use now, for a Page when `page_id` is given, before the task rule."""
-    return inspect.effective_scopes(auth, token, by_tasks=False, page_id=page_id, conn=conn)
+    return validation.effective_scopes(auth, token, by_tasks=False, page_id=page_id, conn=conn)
 
 
-def tasks(auth: Authority, token: TokenInfo, page_id: str, conn: Connection | None = None) -> list[str]:
+def tasks(auth: Authority, token: ValidToken, page_id: str, conn: Connection | None = None) -> list[str]:
     """The tasks behind the token on a Page: the user's, or MANAGE for a Page that granted the app."""
     if token.kind == TokenKind.PAGE and token.origin == Origin.APP:
         return [MANAGE] if token.page_id == page_id else []
@@ -41,12 +41,12 @@ def tasks(auth: Authority, token: TokenInfo, page_id: str, conn: Connection | No
     return roles.tasks_of(auth, page_id, token.user_id, conn)
 
 
-def has(auth: Authority, token: TokenInfo, permission: str, page_id: str | None) -> bool:
+def has(auth: Authority, token: ValidToken, permission: str, page_id: str | None) -> bool:
     """Whether the token may use `permission` (on the Page) now."""
     return permission in scopes(auth, token, page_id)
 
 
-def check(auth: Authority, token: TokenInfo, permissions: Iterable[str], task: str | None,
+def check(auth: Authority, token: ValidToken, permissions: Iterable[str], task: str | None,
           page_id: str | None) -> None:
     """200 when the token lacks a permission, 10 when the tasks behind it forbid the action."""
     needed = list(permissions)
@@ -60,7 +60,7 @@ def check(auth: Authority, token: TokenInfo, permissions: Iterable[str], task: s
             raise errors.MissingTask(task)
 
 
-def check_proof(auth: Authority, token: TokenInfo, proof: str | None) -> None:
+def check_proof(auth: Authority, token: ValidToken, proof: str | None) -> None:
     """appsecret_proof: checked whenever it is sent, required when the app demands it."""
     app = apps.get(auth, token.app_id)
     if app is None:

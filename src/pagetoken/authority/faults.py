@@ -31,10 +31,10 @@ def _when(ts: float) -> str:
 
 
 def graph_error(code: int, subcode: int | None, message: str | None, auth: Authority,
-                app_id: str | None = None) -> errors.GraphError:
+                app_id: str | None = None) -> errors.ApiError:
     """The error the Graph API answers for `code`/`subcode`, with its real message unless one is given."""
     now = auth.now()
-    known: dict[tuple[int, int | None], errors.GraphError] = {
+    known: dict[tuple[int, int | None], errors.ApiError] = {
         (190, None): errors.InvalidToken(),
         (190, 458): errors.AppNotAuthorized("0", app_id or "0"),
         (190, 460): errors.PasswordChanged(),
@@ -53,17 +53,17 @@ def graph_error(code: int, subcode: int | None, message: str | None, auth: Autho
         (100, None): errors.BadParameter("Invalid parameter"),
         (100, 33): errors.ObjectMissing("0"),
         (200, None): errors.MissingPermission("pages_read_engagement"),
-        (368, None): errors.GraphError("It looks like you were misusing this feature by going too fast. "
+        (368, None): errors.ApiError("It looks like you were misusing this feature by going too fast. "
                                        "You've been temporarily blocked from using it."),
-        (613, None): errors.GraphError("Calls to this api have exceeded the rate limit."),
+        (613, None): errors.ApiError("Calls to this api have exceeded the rate limit."),
         (2500, None): errors.UnknownPath("x"),
     }
     base = known.get((code, subcode)) or known.get((code, None))
     transient = code in (1, 2, 4, 17, 32, 368, 613) or None
-    parent = type(base) if base is not None else errors.GraphError
+    parent = type(base) if base is not None else errors.ApiError
 
-    def init(self: errors.GraphError, text: str) -> None:
-        errors.GraphError.__init__(self, text)
+    def init(self: errors.ApiError, text: str) -> None:
+        errors.ApiError.__init__(self, text)
 
     # The class of the code's own error (so its type and WWW-Authenticate challenge), with this code/subcode.
     injected = type("InjectedError", (parent,), {"__init__": init, "code": code, "subcode": subcode,
@@ -146,7 +146,7 @@ def app_of(auth: Authority, raw_token: str | None, params: Mapping[str, str]) ->
 
 
 def take(auth: Authority, method: str, path: str, raw_token: str | None,
-         params: Mapping[str, str]) -> errors.GraphError | None:
+         params: Mapping[str, str]) -> errors.ApiError | None:
     """The error to answer when a fault matches this call (and one of its N is used up), else None."""
     waiting = pending(auth)
     if not waiting:

@@ -14,9 +14,9 @@ from pagetoken.core.tokens import fingerprint, new_token
 from pagetoken.store.db import dumps
 from pagetoken.store.tables import tokens
 
-from . import apps, grants, inspect, pages, roles
+from . import apps, grants, pages, roles, validation
 from .context import Authority
-from .records import TokenInfo
+from .records import ValidToken
 
 
 def _insert(auth: Authority, conn: Connection, *, kind: TokenKind, origin: Origin, app_id: str, source: Source,
@@ -40,7 +40,7 @@ def app_token(auth: Authority, app_id: str) -> str:
     secret = apps.secret(auth, app_id)
     if secret is None:
         raise errors.ObjectMissing(app_id)
-    return inspect.app_token_of(auth, app_id, secret)
+    return validation.app_token_of(auth, app_id, secret)
 
 
 def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, source: Source,
@@ -57,7 +57,7 @@ def user_token(auth: Authority, conn: Connection, user_id: str, app_id: str, sou
     return token, expires
 
 
-def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page_id: str) -> str | None:
+def page_token_for_user(auth: Authority, conn: Connection, user: ValidToken, page_id: str) -> str | None:
     """The Page token a user token yields for a Page (None when the user holds no task there).
 
     Short-lived parent: basic permissions only, expires with the parent. Long-lived parent: the
@@ -85,7 +85,7 @@ def page_token_for_user(auth: Authority, conn: Connection, user: TokenInfo, page
     return token
 
 
-def page_tokens_for_user(auth: Authority, user: TokenInfo, page_ids: list[str]) -> dict[str, str | None]:
+def page_tokens_for_user(auth: Authority, user: ValidToken, page_ids: list[str]) -> dict[str, str | None]:
     """`page_token_for_user` for several Pages, in one writing transaction."""
     with auth.store.write() as conn:
         return {page_id: page_token_for_user(auth, conn, user, page_id) for page_id in page_ids}
@@ -109,7 +109,7 @@ def page_token_for_app(auth: Authority, conn: Connection, app_id: str, page_id: 
     return token, expires
 
 
-def extend(auth: Authority, conn: Connection, info: TokenInfo) -> tuple[str, float]:
+def extend(auth: Authority, conn: Connection, info: ValidToken) -> tuple[str, float]:
     """fb_exchange_token: a fresh long-lived token from a valid user token or long-lived Page token."""
     now = auth.now()
     expires = now + auth.lifetimes.long_lived

@@ -11,7 +11,7 @@ from typing import Any
 from pagetoken.core import errors
 from pagetoken.core.kinds import Source
 
-from . import apps, grants, inspect, issue, oauth, pages, users
+from . import apps, grants, issue, oauth, pages, users, validation
 from .context import Authority
 
 KINDS = ("user_short", "user_long", "page", "app")
@@ -93,11 +93,11 @@ def token(auth: Authority, kind: str, app_id: str, user_id: str | None = None, p
             raw, expires = issue.page_token_for_app(auth, conn, app_id, page_id, long_lived=True)
             return _answer(auth, raw, expires, kind)
         parent, _ = issue.user_token(auth, conn, user_id, app_id, Source.MINTED, long_lived=True)
-        info = inspect.resolve(auth, parent, conn)
+        info = validation.resolve(auth, parent, conn)
         made = issue.page_token_for_user(auth, conn, info, page_id)
         if made is None:
             raise errors.MissingTask("MANAGE")
-        found = inspect.resolve(auth, made, conn)
+        found = validation.resolve(auth, made, conn)
         return _answer(auth, made, found.expires_at, kind)
 
 

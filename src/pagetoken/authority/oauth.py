@@ -16,9 +16,9 @@ from pagetoken.core.proof import proof_matches
 from pagetoken.store.db import dumps
 from pagetoken.store.tables import codes, tokens
 
-from . import apps, grants, inspect, issue, revoke, users
+from . import apps, grants, issue, revoke, users, validation
 from .context import Authority
-from .records import App, TokenInfo, User
+from .records import App, User, ValidToken
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def client_credentials(auth: Authority, app: App, page_id: str | None) -> Issued
     return Issued(token, expires)
 
 
-def app_page_token(auth: Authority, info: TokenInfo, proof: str | None, page_id: str,
+def app_page_token(auth: Authority, info: ValidToken, proof: str | None, page_id: str,
                    long_lived: bool) -> Issued:
     """A Page token from an app token; the app proves itself with appsecret_proof."""
     if info.kind != TokenKind.APP:
@@ -130,7 +130,7 @@ def exchange(auth: Authority, app: App, fb_exchange_token: str | None) -> Issued
     if not fb_exchange_token:
         raise errors.BadParameter("Missing fb_exchange_token parameter.")
     with auth.store.write() as conn:
-        info = inspect.resolve(auth, fb_exchange_token, conn)
+        info = validation.resolve(auth, fb_exchange_token, conn)
         if info.app_id != app.id:
             raise errors.BadParameter("The token was issued to a different application than client_id.")
         token, expires = issue.extend(auth, conn, info)

@@ -58,7 +58,7 @@ class Page:
 
 
 @dataclass(frozen=True)
-class TokenInfo:
+class ValidToken:
     """A token that passed validation: who it acts for, for which app, with what."""
 
     kind: TokenKind

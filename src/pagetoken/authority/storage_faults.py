@@ -62,7 +62,7 @@ def opening_problem(exc: BaseException, data_dir: Path) -> str | None:
     return problem
 
 
-def as_graph_error(exc: BaseException) -> errors.GraphError | None:
+def as_graph_error(exc: BaseException) -> errors.ApiError | None:
     """The Graph answer for a storage fault: code 2, transient, saying what is wrong (never the SQL)."""
     problem = storage_problem(exc)
     if problem is None:

@@ -23,7 +23,7 @@ from pagetoken.store.tables import authorizations, tokens
 
 from . import apps, grants, roles
 from .context import Authority
-from .records import TokenInfo
+from .records import ValidToken
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -41,7 +41,7 @@ _RESOLVE = (
 )
 
 
-def resolve(auth: Authority, token: str, conn: Connection | None = None) -> TokenInfo:
+def resolve(auth: Authority, token: str, conn: Connection | None = None) -> ValidToken:
     """The token's record when it may be used now; otherwise the SPEC §3 error that says why not."""
     token = token.strip()
     app_id, bar, rest = token.partition("|")
@@ -65,7 +65,7 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Toke
     return replace(info, raw=token)
 
 
-def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
+def _load(auth: Authority, conn: Connection, digest: str) -> ValidToken:
     """The token's row, checked; `resolve` checks its times again on every use, cached or not."""
     row = conn.execute(_RESOLVE, {"hash": digest}).first()
     if row is None:
@@ -75,7 +75,7 @@ def _load(auth: Authority, conn: Connection, digest: str) -> TokenInfo:
     now = auth.now()
     if row.expires_at is not None and now >= row.expires_at:
         raise errors.TokenExpired(_fmt(row.expires_at), _fmt(now))
-    info = TokenInfo(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
+    info = ValidToken(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
                      long_lived=bool(row.long_lived), scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at,
                      expires_at=row.expires_at, source=Source(row.how), token_id=row.id, user_id=row.user_id,
                      page_id=row.page_id, data_access_expires_at=row.data_access_expires_at)
@@ -99,7 +99,7 @@ def app_token_of(auth: Authority, app_id: str, secret: str) -> str:
     return app_token(app_id, secret, auth.subkey("app-token"))
 
 
-def _resolve_app_token(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> TokenInfo:
+def _resolve_app_token(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> ValidToken:
     """``APPID|opaque`` (what client_credentials gives) or ``APPID|APPSECRET``."""
     app = apps.get(auth, app_id, conn)
     real = apps.secret(auth, app_id, conn) if app else None
@@ -111,11 +111,11 @@ def _resolve_app_token(auth: Authority, conn: Connection, app_id: str, given: st
         source = Source.CLIENT_CREDENTIALS
     else:
         raise errors.BadAppTokenSignature()
-    return TokenInfo(kind=TokenKind.APP, app_id=app_id, origin=Origin.APP, long_lived=True, scopes=(),
+    return ValidToken(kind=TokenKind.APP, app_id=app_id, origin=Origin.APP, long_lived=True, scopes=(),
                      issued_at=app.secret_reset_at or app.created_at, expires_at=None, source=source, raw=raw)
 
 
-def effective_scopes(auth: Authority, info: TokenInfo, by_tasks: bool = True, page_id: str | None = None,
+def effective_scopes(auth: Authority, info: ValidToken, by_tasks: bool = True, page_id: str | None = None,
                      conn: Connection | None = None) -> list[str]:
     """What the token carries now: its scopes ∩ what is still granted (declines take effect at once),
     and for a user's Page token ∩ what the user's tasks on the Page allow (SPEC §4). With
@@ -142,7 +142,7 @@ def effective_scopes(auth: Authority, info: TokenInfo, by_tasks: bool = True, pa
 NOT_GRANULAR = frozenset({"public_profile", "email"})
 
 
-def granular_scopes(auth: Authority, info: TokenInfo, scopes: list[str],
+def granular_scopes(auth: Authority, info: ValidToken, scopes: list[str],
                     conn: Connection | None = None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     scopes = [s for s in scopes if s not in NOT_GRANULAR]
@@ -163,13 +163,13 @@ def granular_scopes(auth: Authority, info: TokenInfo, scopes: list[str],
     return out
 
 
-def describe(auth: Authority, info: TokenInfo, conn: Connection | None = None) -> dict[str, Any]:
+def describe(auth: Authority, info: ValidToken, conn: Connection | None = None) -> dict[str, Any]:
     """The `data` of debug_token for a valid token."""
     with auth.store.reading(conn) as c:
         return _describe(auth, info, c)
 
 
-def _describe(auth: Authority, info: TokenInfo, conn: Connection) -> dict[str, Any]:
+def _describe(auth: Authority, info: ValidToken, conn: Connection) -> dict[str, Any]:
     app = apps.get(auth, info.app_id, conn)
     if info.kind == TokenKind.APP:  # an app token: these five keys only, as the Graph API answers
         return {"app_id": info.app_id, "type": info.kind.debug_type, "application": app.name if app else "",
@@ -195,7 +195,7 @@ def _describe(auth: Authority, info: TokenInfo, conn: Connection) -> dict[str, A
     return data
 
 
-def describe_invalid(auth: Authority, token: str, error: errors.GraphError,
+def describe_invalid(auth: Authority, token: str, error: errors.ApiError,
                      viewer_app_id: str | None = None) -> dict[str, Any]:
     """The `data` of debug_token for a token that does not pass: its error beside what it was issued with
     (scopes, granular_scopes, times), as the Graph API keeps them for an expired or invalidated token.
@@ -210,7 +210,7 @@ def describe_invalid(auth: Authority, token: str, error: errors.GraphError,
         if viewer_app_id is not None and row.app_id != viewer_app_id:
             return {"is_valid": False, "scopes": [], "error": errors.NotViewingApp().short()}
         app = apps.get(auth, row.app_id, conn)
-        info = TokenInfo(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
+        info = ValidToken(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
                          long_lived=bool(row.long_lived), scopes=tuple(loads(row.scopes, [])),
                          issued_at=row.issued_at, expires_at=row.expires_at, source=Source(row.how),
                          token_id=row.id, user_id=row.user_id, page_id=row.page_id)

@@ -42,7 +42,7 @@ def fail(message: str, code: int = USAGE, hint: str | None = None) -> NoReturn:
     _fail(message, code, hint)
 
 
-def _plain(exc: errors.GraphError) -> str:
+def _plain(exc: errors.ApiError) -> str:
     """A Graph error's message without its `(#100) ` prefix."""
     message = exc.message
     if message.startswith("(#") and ") " in message:
@@ -75,7 +75,7 @@ def authority(upgrade: bool = False) -> Iterator[Authority]:
                    "--data-dir DIR or PAGETOKEN_DATA_DIR)", err=True)
     try:
         yield auth
-    except errors.GraphError as exc:
+    except errors.ApiError as exc:
         fail(_plain(exc), USAGE if exc.code == errors.CODE_PARAM else PROBLEM)
     except Exception as exc:
         problem = storage_faults.storage_problem(exc)

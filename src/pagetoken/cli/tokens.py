@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from pagetoken.authority import inspect, retention, revoke
+from pagetoken.authority import retention, revoke, validation
 from pagetoken.client._cliutil import Group, moment
 from pagetoken.core import errors
 from pagetoken.core.tokens import APP_SECRET_PAIR_RE, APP_TOKEN_RE, find_tokens, fingerprint
@@ -39,9 +39,9 @@ def tokens_inspect(token: str = typer.Argument(..., help="The token (or - to rea
     token = _read(token)
     with authority() as auth:
         try:
-            data = inspect.describe(auth, inspect.resolve(auth, token))
+            data = validation.describe(auth, validation.resolve(auth, token))
         except errors.TokenError as exc:
-            data = inspect.describe_invalid(auth, token, exc)
+            data = validation.describe_invalid(auth, token, exc)
         now = auth.now()
     emit(data, as_json, table(["field", "value"], [[k, _field(k, v, now)] for k, v in data.items()]))
 
@@ -106,11 +106,11 @@ def tokens_scan(paths: list[Path] = typer.Argument(..., help="Files or folders t
         with authority() as auth:
             for f in findings:
                 try:
-                    info = inspect.resolve(auth, f["_raw"])
+                    info = validation.resolve(auth, f["_raw"])
                     f["status"] = f"live {info.kind.debug_type}"
                 except errors.InvalidToken:
                     f["status"] = "unknown"
-                except errors.GraphError:
+                except errors.ApiError:
                     f["status"] = "dead"
     for f in findings:
         del f["_raw"]

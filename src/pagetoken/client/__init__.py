@@ -41,9 +41,9 @@ from .graph import DEFAULT_BASE_URL, AsyncGraphClient, GraphClient
 from .keys import EnvKeys, FileKeys, KeySource, OSKeyringKeys, StaticKeys, default_source
 from .models import ExchangedToken, PageToken, TokenInfo
 from .notify import Notifier, sign, verify_signature
-from .records import TokenRecord
 from .retry import RetryPolicy
 from .rotation import Outcome, Rotator, margin_for
+from .rows import TokenRecord
 from .usage import Usage, parse_usage
 from .vault import Vault
 

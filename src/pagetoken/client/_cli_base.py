@@ -19,8 +19,8 @@ from .exceptions import ClientError, GraphError, TokenNotFound, VaultKeyError, V
 from .graph import DEFAULT_BASE_URL, GraphClient
 from .keys import default_source
 from .notify import Notifier
-from .records import TokenRecord
 from .rotation import Rotator
+from .rows import TokenRecord
 from .vault import Vault, default_url
 
 __all__ = ["vault_app", "SETTINGS"]

@@ -1,10 +1,10 @@
 """The one implementation behind the sync and async clients.
 
-A `Call` describes one Graph request. `Engine.flow(call)` is a generator that yields the
+A `GraphRequest` describes one Graph request. `Engine.flow(call)` is a generator that yields the
 `httpx.Request` to send (and receives its `httpx.Response`, or has the transport error thrown in)
 or a `Sleep` to wait out, and returns the parsed result: proof, retries, throttling and error
 parsing live here once. Composite operations (following pages, say) are "programs": generators
-that yield `Call`s and receive their results. The clients only drive these generators, one with
+that yield `GraphRequest`s and receive their results. The clients only drive these generators, one with
 `httpx.Client` and `time.sleep`, the other with `httpx.AsyncClient` and `asyncio.sleep`.
 """
 
@@ -41,7 +41,7 @@ def _identity(body: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Call(Generic[T]):
+class GraphRequest(Generic[T]):
     """One Graph request: method, path (or an absolute URL on the same host), parameters, token."""
 
     method: str
@@ -60,7 +60,7 @@ class Sleep:
 
 Step = httpx.Request | Sleep
 Flow = Generator[Step, "httpx.Response | None", T]
-Program = Generator["Call[Any]", Any, T]
+Program = Generator["GraphRequest[Any]", Any, T]
 
 
 def encode_param(value: Any) -> str:
@@ -125,7 +125,7 @@ class Engine:
         prefix = f"/{self.version}" if self.version else ""
         return self.base_url.join(f"{self.base_url.path.rstrip('/')}{prefix}/{path.lstrip('/')}")
 
-    def build(self, call: Call[Any]) -> httpx.Request:
+    def build(self, call: GraphRequest[Any]) -> httpx.Request:
         """The request for `call`, with the token and (when the app secret is known) appsecret_proof."""
         params = {k: encode_param(v) for k, v in call.params.items() if v is not None}
         if call.token:
@@ -156,7 +156,7 @@ class Engine:
 
     # ---- one call ----
 
-    def flow(self, call: Call[T]) -> Flow[T]:
+    def flow(self, call: GraphRequest[T]) -> Flow[T]:
         """Send `call`, retrying what is transient; return `call.parse(body)` or raise a GraphError."""
         what = f"{call.method.upper()} {self.url_for(call.path).path}"
         who = fingerprint(call.token) if call.token else "no token"

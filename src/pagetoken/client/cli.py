@@ -31,7 +31,7 @@ from ._cli_rotation import rotate, watch
 from ._cliutil import MODE, PROBLEM, USAGE, Command, dumps
 from .exceptions import GraphError
 from .keys import EnvKeys
-from .records import REVOKED, USER
+from .rows import REVOKED, USER
 
 __all__ = ["vault_app"]
 

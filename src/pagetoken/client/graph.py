@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ._engine import DEFAULT_BASE_URL, Call, Engine, Flow, Program, Sleep
-from .models import ExchangedToken, Page, PageToken, TokenInfo
+from ._engine import DEFAULT_BASE_URL, Engine, Flow, GraphRequest, Program, Sleep
+from .models import ExchangedToken, PageToken, ResultPage, TokenInfo
 from .retry import RetryPolicy
 from .usage import Usage
 
@@ -36,7 +36,7 @@ def _success(body: Any) -> bool:
 
 
 class _Operations:
-    """The Graph calls both clients offer, as `Call`s and programs (no I/O here)."""
+    """The Graph calls both clients offer, as `GraphRequest`s and programs (no I/O here)."""
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL, version: str | None = None, *,
                  app_id: str | None = None, app_secret: str | None = None, access_token: str | None = None,
@@ -71,32 +71,33 @@ class _Operations:
         app_id, secret = self._app_credentials()
         return f"{app_id}|{secret}"
 
-    def _debug_call(self, token: str) -> Call[TokenInfo]:
-        return Call("GET", "debug_token", {"input_token": token}, self._app_access_token(), TokenInfo.from_graph)
+    def _debug_call(self, token: str) -> GraphRequest[TokenInfo]:
+        return GraphRequest("GET", "debug_token", {"input_token": token}, self._app_access_token(),
+                            TokenInfo.from_graph)
 
-    def _exchange_call(self, token: str) -> Call[ExchangedToken]:
+    def _exchange_call(self, token: str) -> GraphRequest[ExchangedToken]:
         app_id, secret = self._app_credentials()
         params = {"grant_type": "fb_exchange_token", "client_id": app_id, "client_secret": secret,
                   "fb_exchange_token": token}
-        return Call("GET", "oauth/access_token", params, None, ExchangedToken.from_graph)
+        return GraphRequest("GET", "oauth/access_token", params, None, ExchangedToken.from_graph)
 
-    def _app_token_call(self) -> Call[ExchangedToken]:
+    def _app_token_call(self) -> GraphRequest[ExchangedToken]:
         app_id, secret = self._app_credentials()
         params = {"grant_type": "client_credentials", "client_id": app_id, "client_secret": secret}
-        return Call("GET", "oauth/access_token", params, None, ExchangedToken.from_graph)
+        return GraphRequest("GET", "oauth/access_token", params, None, ExchangedToken.from_graph)
 
-    def _page_token_call(self, page_id: str, user_token: str | None) -> Call[PageToken]:
-        return Call("GET", page_id, {"fields": PAGE_FIELDS}, self._token(user_token), PageToken.from_graph)
+    def _page_token_call(self, page_id: str, user_token: str | None) -> GraphRequest[PageToken]:
+        return GraphRequest("GET", page_id, {"fields": PAGE_FIELDS}, self._token(user_token), PageToken.from_graph)
 
-    def _revoke_call(self, token: str) -> Call[bool]:
-        return Call("DELETE", "oauth/access_token", {}, token, _success)
+    def _revoke_call(self, token: str) -> GraphRequest[bool]:
+        return GraphRequest("DELETE", "oauth/access_token", {}, token, _success)
 
     def _all_pages(self, path: str, token: str | None, params: dict[str, Any]) -> Program[list[Any]]:
         items: list[Any] = []
-        page: Page = yield Call("GET", path, params, self._token(token), Page.from_graph)
+        page: ResultPage = yield GraphRequest("GET", path, params, self._token(token), ResultPage.from_graph)
         items += page.data
         while page.next_url and page.after:
-            page = yield Call("GET", page.next_url, {}, self._token(token), Page.from_graph)
+            page = yield GraphRequest("GET", page.next_url, {}, self._token(token), ResultPage.from_graph)
             items += page.data
         return items
 
@@ -147,9 +148,9 @@ class GraphClient(_Operations):
         except StopIteration as stop:
             return stop.value
 
-    def run(self, work: Call[T] | Generator[Call[Any], Any, T]) -> T:
-        """Run one `Call`, or a program of calls."""
-        if isinstance(work, Call):
+    def run(self, work: GraphRequest[T] | Generator[GraphRequest[Any], Any, T]) -> T:
+        """Run one `GraphRequest`, or a program of calls."""
+        if isinstance(work, GraphRequest):
             return self._drive(self.engine.flow(work))
         try:
             call = next(work)
@@ -165,22 +166,22 @@ class GraphClient(_Operations):
 
     def get(self, path: str, token: str | None = None, **params: Any) -> Any:
         """``GET /{version}/{path}``: the answer's JSON."""
-        return self.run(Call("GET", path, params, self._token(token)))
+        return self.run(GraphRequest("GET", path, params, self._token(token)))
 
     def post(self, path: str, token: str | None = None, **params: Any) -> Any:
         """``POST /{version}/{path}`` with `params` as a form body."""
-        return self.run(Call("POST", path, params, self._token(token)))
+        return self.run(GraphRequest("POST", path, params, self._token(token)))
 
     def delete(self, path: str, token: str | None = None, **params: Any) -> Any:
         """``DELETE /{version}/{path}``."""
-        return self.run(Call("DELETE", path, params, self._token(token)))
+        return self.run(GraphRequest("DELETE", path, params, self._token(token)))
 
     def paginate(self, path: str, token: str | None = None, **params: Any) -> Iterator[Any]:
         """Every item of a Graph list, following ``paging.next`` while a cursor is there."""
-        page: Page = self.run(Call("GET", path, params, self._token(token), Page.from_graph))
+        page: ResultPage = self.run(GraphRequest("GET", path, params, self._token(token), ResultPage.from_graph))
         yield from page.data
         while page.next_url and page.after:
-            page = self.run(Call("GET", page.next_url, {}, self._token(token), Page.from_graph))
+            page = self.run(GraphRequest("GET", page.next_url, {}, self._token(token), ResultPage.from_graph))
             yield from page.data
 
     def debug_token(self, token: str) -> TokenInfo:
@@ -188,7 +189,7 @@ class GraphClient(_Operations):
         return self.run(self._debug_call(token))
 
     def exchange_long_lived(self, token: str) -> ExchangedToken:
-        """``fb_exchange_token``: a long-lived token (fresh lifetime) for a valid user or Page token."""
+        """``fb_exchange_token``: a long-lived token (fresh lifetime) for a valid user or ResultPage token."""
         return self.run(self._exchange_call(token))
 
     def app_token(self) -> ExchangedToken:
@@ -196,11 +197,11 @@ class GraphClient(_Operations):
         return self.run(self._app_token_call())
 
     def page_tokens(self, user_token: str | None = None) -> list[PageToken]:
-        """Every Page the user works on, with a Page token for each (``/me/accounts``, all pages)."""
+        """Every ResultPage the user works on, with a ResultPage token for each (``/me/accounts``, all pages)."""
         return self.run(self._page_tokens(user_token))
 
     def page_token(self, page_id: str, user_token: str | None = None) -> PageToken:
-        """A Page token for one Page (``/{page-id}?fields=access_token``)."""
+        """A ResultPage token for one ResultPage (``/{page-id}?fields=access_token``)."""
         return self.run(self._page_token_call(page_id, user_token))
 
     def revoke(self, token: str) -> bool:
@@ -250,9 +251,9 @@ class AsyncGraphClient(_Operations):
         except StopIteration as stop:
             return stop.value
 
-    async def run(self, work: Call[T] | Generator[Call[Any], Any, T]) -> T:
-        """Run one `Call`, or a program of calls."""
-        if isinstance(work, Call):
+    async def run(self, work: GraphRequest[T] | Generator[GraphRequest[Any], Any, T]) -> T:
+        """Run one `GraphRequest`, or a program of calls."""
+        if isinstance(work, GraphRequest):
             return await self._drive(self.engine.flow(work))
         try:
             call = next(work)
@@ -267,21 +268,21 @@ class AsyncGraphClient(_Operations):
             return stop.value
 
     async def get(self, path: str, token: str | None = None, **params: Any) -> Any:
-        return await self.run(Call("GET", path, params, self._token(token)))
+        return await self.run(GraphRequest("GET", path, params, self._token(token)))
 
     async def post(self, path: str, token: str | None = None, **params: Any) -> Any:
-        return await self.run(Call("POST", path, params, self._token(token)))
+        return await self.run(GraphRequest("POST", path, params, self._token(token)))
 
     async def delete(self, path: str, token: str | None = None, **params: Any) -> Any:
-        return await self.run(Call("DELETE", path, params, self._token(token)))
+        return await self.run(GraphRequest("DELETE", path, params, self._token(token)))
 
     async def paginate(self, path: str, token: str | None = None, **params: Any) -> AsyncIterator[Any]:
         """Every item of a Graph list, following ``paging.next`` while a cursor is there."""
-        page: Page = await self.run(Call("GET", path, params, self._token(token), Page.from_graph))
+        page: ResultPage = await self.run(GraphRequest("GET", path, params, self._token(token), ResultPage.from_graph))
         for item in page.data:
             yield item
         while page.next_url and page.after:
-            page = await self.run(Call("GET", page.next_url, {}, self._token(token), Page.from_graph))
+            page = await self.run(GraphRequest("GET", page.next_url, {}, self._token(token), ResultPage.from_graph))
             for item in page.data:
                 yield item
 

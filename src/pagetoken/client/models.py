@@ -9,7 +9,7 @@ from pagetoken.core.tokens import fingerprint
 
 from .exceptions import GraphError, parse_error
 
-__all__ = ["TokenInfo", "ExchangedToken", "PageToken", "Page"]
+__all__ = ["TokenInfo", "ExchangedToken", "PageToken", "ResultPage"]
 
 
 def _int(value: Any) -> int:
@@ -61,7 +61,7 @@ class TokenInfo:
 
     @property
     def page_id(self) -> str:
-        """The Page a PAGE token speaks for ("" for other kinds)."""
+        """The ResultPage a PAGE token speaks for ("" for other kinds)."""
         if self.type != "PAGE":
             return ""
         return self.profile_id
@@ -89,7 +89,7 @@ class ExchangedToken:
 
 @dataclass(frozen=True)
 class PageToken:
-    """A Page and a token that speaks for it (from ``/me/accounts`` or ``/{page-id}?fields=access_token``)."""
+    """A ResultPage and a token that speaks for it (from ``/me/accounts`` or ``/{page-id}?fields=access_token``)."""
 
     page_id: str
     name: str
@@ -100,7 +100,7 @@ class PageToken:
     @classmethod
     def from_graph(cls, body: Any) -> PageToken:
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise GraphError("the Page answered without an access_token: the token may lack the Page task")
+            raise GraphError("the ResultPage answered without an access_token: the token may lack the ResultPage task")
         return cls(str(body.get("id") or ""), str(body.get("name") or ""), body["access_token"],
                    tuple(str(t) for t in body.get("tasks") or ()), str(body.get("category") or ""))
 
@@ -109,7 +109,7 @@ class PageToken:
 
 
 @dataclass(frozen=True)
-class Page:
+class ResultPage:
     """One page of a Graph list: its items and the cursor to the next one."""
 
     data: list[Any]
@@ -117,7 +117,7 @@ class Page:
     after: str | None
 
     @classmethod
-    def from_graph(cls, body: Any) -> Page:
+    def from_graph(cls, body: Any) -> ResultPage:
         if not isinstance(body, dict):
             return cls([], None, None)
         paging = body.get("paging")

@@ -33,8 +33,8 @@ from .exceptions import GraphError, LeaseLost, RateLimited, TokenExpired, TokenI
 from .graph import GraphClient
 from .models import ExchangedToken, TokenInfo
 from .notify import Notifier
-from .records import ACTIVE, APP, ERROR, EXPIRED, NEEDS_REAUTH, PAGE, REVOKED, TokenRecord
 from .retry import backoff
+from .rows import ACTIVE, APP, ERROR, EXPIRED, NEEDS_REAUTH, PAGE, REVOKED, TokenRecord
 from .vault import Vault
 
 __all__ = ["Rotator", "Outcome", "margin_for", "DEFAULT_MARGIN", "DEFAULT_RATIO"]

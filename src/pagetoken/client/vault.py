@@ -32,7 +32,7 @@ from ._log import get_logger
 from .exceptions import LeaseLost, TokenNotFound, VaultKeyError, VaultTampered
 from .keys import KeySource, StaticKeys, default_dir, default_source
 from .models import TokenInfo
-from .records import ACTIVE, KINDS, TokenRecord, meta_table, metadata, tokens_table
+from .rows import ACTIVE, KINDS, TokenRecord, meta_table, metadata, tokens_table
 
 __all__ = ["Vault", "DEFAULT_URL", "default_url", "connect"]
 

@@ -8,7 +8,7 @@ and `FAMILIES` live in `core.codes`, re-exported here.
 
 The tree::
 
-    GraphError
+    ApiError
     ├── TokenError (190)            InvalidToken, BadAppTokenSignature, TokenExpired (463),
     │                               AppNotAuthorized (458), PasswordChanged (460),
     │                               SessionInvalidated (467), RevokedByApi (466), NotPageAdmin (492),
@@ -62,7 +62,7 @@ GRAPH_METHOD = "GraphMethodException"
 
 
 __all__ = [
-    "GraphError", "TokenError", "InvalidToken", "BadAppTokenSignature", "TokenExpired", "AppNotAuthorized",
+    "ApiError", "TokenError", "InvalidToken", "BadAppTokenSignature", "TokenExpired", "AppNotAuthorized",
     "PasswordChanged", "SessionInvalidated", "NotPageAdmin", "DataAccessExpired", "NoActiveToken", "UnknownPath",
     "BadParameter", "BadVerificationCode", "AppTokenRequired", "ProofRequired", "ProofInvalid", "ObjectMissing",
     "NoMatchingUser", "BadClientSecret", "MissingPermission", "MissingTask", "PageNotGranted", "NotTestUser",
@@ -82,7 +82,7 @@ def new_trace_id() -> str:
     return secrets.token_urlsafe(9)
 
 
-class GraphError(Exception):
+class ApiError(Exception):
     """An error the Graph API would answer. Subclasses set the class attributes of their SPEC §3 row."""
 
     code: ClassVar[int] = CODE_UNKNOWN
@@ -134,7 +134,7 @@ class GraphError(Exception):
 # ---- 190: the token ------------------------------------------------------------------------------
 
 
-class TokenError(GraphError):
+class TokenError(ApiError):
     """Any 190: the token cannot be used."""
 
     code = CODE_TOKEN
@@ -207,19 +207,19 @@ class DataAccessExpired(TokenError):
 # ---- 2500 ----------------------------------------------------------------------------------------
 
 
-class NoActiveToken(GraphError):
+class NoActiveToken(ApiError):
     code = CODE_NO_TOKEN
     template = "An active access token must be used to query information about the current user."
 
 
-class TokenRequired(GraphError):
+class TokenRequired(ApiError):
     """No token on a node other than /me."""
 
     code = CODE_TOKEN_REQUIRED
     template = "An access token is required to request this resource."
 
 
-class UnknownPath(GraphError):
+class UnknownPath(ApiError):
     code = CODE_NO_TOKEN
     template = "Unknown path components: /{components}"
 
@@ -230,7 +230,7 @@ class UnknownPath(GraphError):
 # ---- 100: the request ----------------------------------------------------------------------------
 
 
-class BadParameter(GraphError):
+class BadParameter(ApiError):
     """A missing or wrong parameter; the detail says which and why."""
 
     code = CODE_PARAM
@@ -241,14 +241,14 @@ class BadParameter(GraphError):
         super().__init__(detail=detail)
 
 
-class BadVerificationCode(GraphError):
+class BadVerificationCode(ApiError):
     code = CODE_PARAM
     challenge = "invalid_code"
     template = ("Error validating verification code. Please make sure your redirect_uri is identical to the one "
                 "you used in the OAuth dialog request")
 
 
-class CodeUsed(GraphError):
+class CodeUsed(ApiError):
     """A code redeemed a second time (what it gave is revoked)."""
 
     code = CODE_PARAM
@@ -257,35 +257,35 @@ class CodeUsed(GraphError):
     template = "This authorization code has been used."
 
 
-class CodeExpired(GraphError):
+class CodeExpired(ApiError):
     code = CODE_PARAM
     subcode = SUB_CODE_EXPIRED
     challenge = "invalid_code"
     template = "This authorization code has expired."
 
 
-class AppTokenRequired(GraphError):
+class AppTokenRequired(ApiError):
     code = CODE_PARAM
     challenge = "invalid_request"
     template = ("(#100) You must provide an app access token, or a user access token that is an owner or developer "
                 "of the app")
 
 
-class ProofRequired(GraphError):
+class ProofRequired(ApiError):
     code = CODE_PARAM
     challenge = "invalid_request"
     type = GRAPH_METHOD
     template = "API calls from the server require an appsecret_proof argument"
 
 
-class ProofInvalid(GraphError):
+class ProofInvalid(ApiError):
     code = CODE_PARAM
     challenge = "invalid_request"
     type = GRAPH_METHOD
     template = "Invalid appsecret_proof provided in the API argument"
 
 
-class ObjectMissing(GraphError):
+class ObjectMissing(ApiError):
     code = CODE_PARAM
     subcode = SUB_OBJECT_MISSING
     type = GRAPH_METHOD
@@ -298,14 +298,14 @@ class ObjectMissing(GraphError):
         super().__init__(object_id=object_id, method=method.lower())
 
 
-class NoMatchingUser(GraphError):
+class NoMatchingUser(ApiError):
     code = CODE_PARAM
     challenge = "invalid_request"
     subcode = SUB_NO_MATCHING_USER
     template = "(#100) No matching user found"
 
 
-class BadClientSecret(GraphError):
+class BadClientSecret(ApiError):
     """A wrong client_secret: code 1 on the Graph API, answered with HTTP 400 (it is not a server failure)."""
 
     code = CODE_UNKNOWN
@@ -319,7 +319,7 @@ class BadClientSecret(GraphError):
 # ---- 200, 10: permissions and tasks --------------------------------------------------------------
 
 
-class MissingPermission(GraphError):
+class MissingPermission(ApiError):
     code = CODE_PERMISSION
     template = "(#200) The permission(s) {needed} are not available. It requires {needed}."
 
@@ -327,7 +327,7 @@ class MissingPermission(GraphError):
         super().__init__(message, needed=",".join(permissions))
 
 
-class MissingTask(GraphError):
+class MissingTask(ApiError):
     code = CODE_PERMISSION_TASK
     template = "(#10) This endpoint requires the '{needed}' task on the Page."
 
@@ -335,13 +335,13 @@ class MissingTask(GraphError):
         super().__init__(message, needed=" or ".join(tasks))
 
 
-class PageNotGranted(GraphError):
+class PageNotGranted(ApiError):
     code = CODE_PERMISSION_TASK
     template = ("(#10) Page {page_id} has not granted application {app_id} access. A person with the MANAGE task "
                 "on the Page must grant the app Page permissions for it first.")
 
 
-class NonexistingField(GraphError):
+class NonexistingField(ApiError):
     code = CODE_PARAM
     challenge = "invalid_request"
     template = "(#100) Tried accessing nonexisting field ({field}) on node type ({node_type})"
@@ -350,7 +350,7 @@ class NonexistingField(GraphError):
         super().__init__(field=field, node_type=node_type)
 
 
-class UnknownAliases(GraphError):
+class UnknownAliases(ApiError):
     """`?ids=` naming objects that do not exist."""
 
     code = CODE_UNKNOWN_ALIASES
@@ -360,7 +360,7 @@ class UnknownAliases(GraphError):
         super().__init__(ids=",".join(ids))
 
 
-class NotTestUser(GraphError):
+class NotTestUser(ApiError):
     code = CODE_PARAM
     challenge = "invalid_request"
     template = "(#2903) Cannot delete this user: only the app's test users may be deleted, with the app's access token"
@@ -369,29 +369,29 @@ class NotTestUser(GraphError):
 # ---- rate limits and failures --------------------------------------------------------------------
 
 
-class AppRateLimited(GraphError):
+class AppRateLimited(ApiError):
     code = CODE_APP_RATE
     is_transient = True
     template = "(#4) Application request limit reached"
 
 
-class UserRateLimited(GraphError):
+class UserRateLimited(ApiError):
     code = CODE_USER_RATE
     is_transient = True
     template = "(#17) User request limit reached"
 
 
-class PageRateLimited(GraphError):
+class PageRateLimited(ApiError):
     code = CODE_PAGE_RATE
     is_transient = True
     template = "(#32) Page request limit reached"
 
 
-class UnknownError(GraphError):
+class UnknownError(ApiError):
     is_transient = True
 
 
-class ServiceUnavailable(GraphError):
+class ServiceUnavailable(ApiError):
     code = CODE_SERVICE
     is_transient = True
     template = "Service temporarily unavailable"

@@ -77,14 +77,14 @@ class RevocationReason(StrEnum):
     SECRET_RESET = "secret_reset"  # the app secret was reset (app tokens, app-derived Page tokens)
     USER_DELETED = "user_deleted"  # the (test) user was deleted
 
-    def error(self, user_id: str | None, app_id: str) -> errors.GraphError:
+    def error(self, user_id: str | None, app_id: str) -> errors.ApiError:
         """The SPEC §3 error a call with a token revoked for this reason answers."""
         if self is RevocationReason.APP_REMOVED:
             return errors.AppNotAuthorized(user_id or "", app_id)
         return _REVOCATION_ERRORS[self]()
 
 
-_REVOCATION_ERRORS: dict[RevocationReason, Callable[[], errors.GraphError]] = {
+_REVOCATION_ERRORS: dict[RevocationReason, Callable[[], errors.ApiError]] = {
     RevocationReason.API_CALL: errors.RevokedByApi,
     RevocationReason.PASSWORD: errors.PasswordChanged,
     RevocationReason.TASK_LOST: errors.NotPageAdmin,

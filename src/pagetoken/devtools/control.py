@@ -67,7 +67,7 @@ class Control:
                                      {"WWW-Authenticate": 'Bearer realm="pagetoken control"'})
             try:
                 return json_response(await handler(request))
-            except errors.GraphError as exc:
+            except errors.ApiError as exc:
                 return error_response(exc)
             except Exception:
                 log.exception("control call %s %s failed", request.method, request.url.path)
@@ -214,9 +214,9 @@ def inject_faults(auth: Authority) -> Callable[[Call, str | None], None]:
     return first
 
 
-def log_requests(auth: Authority) -> Callable[[Call, str | None, errors.GraphError | None], None]:
+def log_requests(auth: Authority) -> Callable[[Call, str | None, errors.ApiError | None], None]:
     """Once answered: one row of the request log (batch requests one by one)."""
-    def answered(call: Call, raw_token: str | None, failure: errors.GraphError | None) -> None:
+    def answered(call: Call, raw_token: str | None, failure: errors.ApiError | None) -> None:
         token = call.usage.token
         app_id = token.app_id if token is not None else faults.app_of(auth, raw_token, call.params)
         status, code, subcode = (200, None, None) if failure is None else (failure.status, failure.code,

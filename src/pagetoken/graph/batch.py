@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from pagetoken.authority import inspect, storage_faults
+from pagetoken.authority import storage_faults, validation
 from pagetoken.core import errors
 
 from .call import Call
@@ -97,8 +97,8 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
     with_headers = as_bool(outer.params.get("include_headers"), "include_headers", True)
     if outer_token:
         try:
-            outer.usage.token = inspect.resolve(outer.auth, outer_token)
-        except errors.GraphError:
+            outer.usage.token = validation.resolve(outer.auth, outer_token)
+        except errors.ApiError:
             outer.usage.token = None  # each request reports its own token error
     answers = []
     for item in items:
@@ -107,7 +107,7 @@ def run_all(endpoint: GraphEndpoint, outer: Call, items: list[dict[str, Any]]) -
             call, token = sub_call(outer, outer_token, item)
             body = endpoint.run(call, token)
             answers.append(_answer(200, body, after_headers(endpoint, call), with_headers))
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             extra = after_headers(endpoint, call) if call is not None else {}
             answers.append(_answer(exc.status, exc.body(), {**exc.headers, **extra}, with_headers))
         except Exception as exc:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pagetoken.authority.context import Authority
-from pagetoken.authority.records import TokenInfo
+from pagetoken.authority.records import ValidToken
 from pagetoken.core import errors
 
 from . import fields as fieldsel
@@ -29,7 +29,7 @@ from .routes import route_arg
 class Usage:
     """What answering one request touched: the token it ran with and the Pages (for X-Page-Usage)."""
 
-    token: TokenInfo | None = None
+    token: ValidToken | None = None
     page_ids: set[str] = field(default_factory=set)
 
 
@@ -44,7 +44,7 @@ class Call:
     headers: Mapping[str, str] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     # Set by dispatch when it resolves the call:
-    token: TokenInfo | None = None
+    token: ValidToken | None = None
     node_id: str = ""
     node_type: str = ""
     route: str = ""
@@ -98,7 +98,7 @@ class Call:
 
     # ---- the token ----
 
-    def require_token(self) -> TokenInfo:
+    def require_token(self) -> ValidToken:
         if self.token is None:
             raise errors.NoActiveToken()
         return self.token

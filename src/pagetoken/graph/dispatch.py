@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from pagetoken.authority import access, inspect, objects
+from pagetoken.authority import access, objects, validation
 from pagetoken.core import errors
 from pagetoken.core.kinds import TokenKind
 from pagetoken.core.permissions import CATALOG
@@ -58,7 +58,7 @@ def dispatch(call: Call, raw_token: str | None, before: Sequence[Callable[[Call]
     if not call.path:
         raise errors.BadParameter("a call needs a path, such as /me; POST / takes a batch")
     if raw_token:
-        call = call.resolved(token=inspect.resolve(call.auth, raw_token))
+        call = call.resolved(token=validation.resolve(call.auth, raw_token))
         call.usage.token = call.token
     first, _, route = call.path.partition("/")
     node_id, node = resolve_node(call, first)
@@ -116,7 +116,7 @@ def read_many(call: Call, raw_token: str | None, before: Sequence[Callable[[Call
     if len(ids) > MAX_IDS:
         raise errors.BadParameter(f"Too many IDs. Maximum: {MAX_IDS}. Provided: {len(ids)}.")
     if raw_token:
-        call = call.resolved(token=inspect.resolve(call.auth, raw_token))
+        call = call.resolved(token=validation.resolve(call.auth, raw_token))
         call.usage.token = call.token
     if call.token is None:
         raise errors.TokenRequired()

@@ -51,7 +51,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                     headers={**wire_headers(version, trace_id or errors.new_trace_id()), **(headers or {})})
 
 
-def error_response(exc: errors.GraphError, headers: dict[str, str] | None = None,
+def error_response(exc: errors.ApiError, headers: dict[str, str] | None = None,
                    version: str | None = None) -> Response:
     """An error answer; its `x-fb-trace-id` is the `fbtrace_id` of its body."""
     trace_id = errors.new_trace_id()
@@ -87,7 +87,7 @@ class GraphEndpoint:
         # `serve --dev` only: `first` runs before dispatch with the raw token and may raise (injected faults);
         # `answered` hears how each call ended (the error, or None), for the request log.
         self.first: list[Callable[[Call, str | None], None]] = []
-        self.answered: list[Callable[[Call, str | None, errors.GraphError | None], None]] = []
+        self.answered: list[Callable[[Call, str | None, errors.ApiError | None], None]] = []
         self.batch: Callable[[Call, Request], Any] | None = None
 
     async def handle(self, request: Request) -> Response:
@@ -105,7 +105,7 @@ class GraphEndpoint:
             else:
                 body = await self.answer(call, raw)
             return json_response(body, headers=self._after(call), version=version)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return error_response(exc, self._after(call) if call else None, version)
         except Exception as exc:
             fault = storage_faults.as_graph_error(exc)
@@ -134,7 +134,7 @@ class GraphEndpoint:
             result = dispatch(call, raw_token, self.before)
         except Authority.NeedsIO:
             raise
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             self._done(call, wall, cpu)
             self._answered(call, raw_token, exc)
             raise
@@ -151,7 +151,7 @@ class GraphEndpoint:
         for hook in self.done:
             hook(call, wall, cpu)
 
-    def _answered(self, call: Call, raw_token: str | None, failure: errors.GraphError | None) -> None:
+    def _answered(self, call: Call, raw_token: str | None, failure: errors.ApiError | None) -> None:
         for heard in self.answered:
             try:
                 heard(call, raw_token, failure)

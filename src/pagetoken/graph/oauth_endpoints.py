@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pagetoken.authority import access, apps, inspect, oauth, revoke
-from pagetoken.authority.records import TokenInfo
+from pagetoken.authority import access, apps, oauth, revoke, validation
+from pagetoken.authority.records import ValidToken
 from pagetoken.core import errors
 from pagetoken.core.kinds import Origin, Source, TokenKind
 
@@ -15,7 +15,7 @@ from .call import Call
 Before = Sequence[Callable[[Call], None]]
 
 
-def admitted(call: Call, info: TokenInfo, before: Before) -> Call:
+def admitted(call: Call, info: ValidToken, before: Before) -> Call:
     """The call now counts against `info`'s app (and user): the rate limits may refuse it (4 / 17)."""
     call = call.resolved(token=info)
     call.usage.token = info
@@ -24,9 +24,9 @@ def admitted(call: Call, info: TokenInfo, before: Before) -> Call:
     return call
 
 
-def as_app(app_id: str, now: float) -> TokenInfo:
+def as_app(app_id: str, now: float) -> ValidToken:
     """The app behind a call that proved itself with client_id and client_secret."""
-    return TokenInfo(kind=TokenKind.APP, app_id=app_id, origin=Origin.APP, long_lived=True, scopes=(),
+    return ValidToken(kind=TokenKind.APP, app_id=app_id, origin=Origin.APP, long_lived=True, scopes=(),
                      issued_at=now, expires_at=None, source=Source.CLIENT_CREDENTIALS)
 
 
@@ -39,7 +39,7 @@ def access_token(call: Call, raw_token: str | None, before: Before = ()) -> dict
     page_id = call.param("page_id")
     now = call.auth.now()
     if grant_type == "client_credentials" and page_id and not call.param("client_secret") and raw_token:
-        info = inspect.resolve(call.auth, raw_token)
+        info = validation.resolve(call.auth, raw_token)
         if info.kind != TokenKind.APP:
             raise errors.BadParameter("client_credentials with page_id needs client_secret or an app access token")
         call = admitted(call, info, before)
@@ -64,7 +64,7 @@ def revoke_token(call: Call, raw_token: str | None, before: Before = ()) -> dict
     """DELETE /oauth/access_token: the token given revokes itself (RFC 7009 in spirit)."""
     if not raw_token:
         raise errors.NoActiveToken()
-    admitted(call, inspect.resolve(call.auth, raw_token), before)  # a dead token answers with its own error
+    admitted(call, validation.resolve(call.auth, raw_token), before)  # a dead token answers with its own error
     if not revoke.revoke_token(call.auth, raw_token):
         raise errors.BadParameter("an app token cannot be revoked; reset the app secret instead")
     return {"success": True}
@@ -73,7 +73,7 @@ def revoke_token(call: Call, raw_token: str | None, before: Before = ()) -> dict
 def debug_token(call: Call, raw_token: str | None, before: Before = ()) -> dict[str, Any]:
     if not raw_token:
         raise errors.AppTokenRequired()
-    viewer = inspect.resolve(call.auth, raw_token)
+    viewer = validation.resolve(call.auth, raw_token)
     if viewer.kind != TokenKind.APP:
         app = apps.get(call.auth, viewer.app_id)
         if not (viewer.kind == TokenKind.USER and app is not None and app.owner_id == viewer.user_id):
@@ -83,4 +83,4 @@ def debug_token(call: Call, raw_token: str | None, before: Before = ()) -> dict[
     input_token = call.param("input_token")
     if not input_token:
         raise errors.BadParameter("The parameter input_token is required")
-    return {"data": inspect.describe_for(call.auth, viewer.app_id, input_token)}
+    return {"data": validation.describe_for(call.auth, viewer.app_id, input_token)}

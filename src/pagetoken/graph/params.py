@@ -98,7 +98,7 @@ async def merged_params(request: Request) -> dict[str, str]:
     elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form(max_files=10, max_fields=2000, max_part_size=MAX_BODY)
-        except errors.GraphError:
+        except errors.ApiError:
             raise
         except Exception as exc:  # malformed multipart
             raise errors.BadParameter("the request body could not be parsed") from exc
@@ -143,7 +143,7 @@ def as_list(raw: str | None, name: str = "the list") -> list[str]:
     if raw.startswith("["):
         try:
             value = load_json(raw, name)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             raise errors.BadParameter(f"could not parse {name} {raw[:50]!r}: {exc.message.removeprefix('(#100) ')}"
                                    ) from exc
         if not isinstance(value, list):

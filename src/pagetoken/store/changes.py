@@ -147,7 +147,9 @@ class NotifyCounter:
             except Exception as exc:
                 if self._stop.is_set():
                     return
-                log.warning("listening for changes failed (%s); retrying in %.1f s", exc, delay)
+                # Said once per outage, not at every retry.
+                (log.warning if delay == 0.1 else log.debug)(
+                    "listening for changes failed (%s); retrying in %.1f s", exc, delay)
                 self._count()
                 self._stop.wait(delay)
                 delay = min(delay * 2, 5.0)

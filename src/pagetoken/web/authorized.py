@@ -93,7 +93,7 @@ class Authorized:
         app = apps.require(self.auth, app_id)
         try:
             grants.remove_permission(self.auth, user.id, app_id, permission)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return self.page(request, user, 400, error=exc.message)
         return self.page(request, user, notice=f"{app.name} no longer has {permission}. Its tokens keep working "
                                                "without it.")

@@ -77,7 +77,7 @@ class Dashboard:
         name = form_value(form, "name")
         try:
             app, secret = apps.create(self.auth, name, owner_id=user.id)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return self.page(request, user, 400, error=f"Could not create the app: {exc.message}", name=name)
         return self.page(request, user, notice=f"Created {app.name}. Copy its secret now and keep it on your "
                                                "server only.", focus=app.id, revealed={app.id: secret})
@@ -117,7 +117,7 @@ class Dashboard:
         try:
             apps.configure(self.auth, app.id, redirect_uris=uris,
                            deauthorize_url=form_value(form, "deauthorize_url").strip())
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return self.page(request, user, 400, focus=app.id, error=f"{app.name}: {exc.message}")
         return self.page(request, user, focus=app.id, notice=f"Saved the settings of {app.name}.")
 

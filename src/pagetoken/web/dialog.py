@@ -66,7 +66,7 @@ def routes(web: Web) -> list[Route]:
     async def show(request: Request) -> Response:
         try:
             req = parse(web, request.query_params)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return web.render(request, "message.html", status=400, title="This link does not work",
                               message=exc.message)
         user = web.current_user(request)
@@ -91,7 +91,7 @@ def routes(web: Web) -> list[Route]:
             return web.login_redirect(request)
         try:
             req = parse(web, form)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             return web.render(request, "message.html", status=400, title="This link does not work",
                               message=exc.message)
         if form_value(form, "action") != "approve":

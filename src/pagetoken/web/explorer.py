@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pagetoken.authority import apps, inspect, issue, oauth, pages, roles
+from pagetoken.authority import apps, issue, oauth, pages, roles, validation
 from pagetoken.authority.records import User
 from pagetoken.core import errors
 from pagetoken.core.kinds import Source, TokenKind
 from pagetoken.core.permissions import UnknownPermission, parse_scope
 
 from .common import Web
-from .explorer_view import Hand, choosable_apps, debug_panel, default_request, legacy_rows, permission_rows
+from .explorer_view import ExplorerState, choosable_apps, debug_panel, default_request, legacy_rows, permission_rows
 from .helpers import form_list, form_post, json_answer, wants_json
 from .session import form_value
 
@@ -33,8 +33,8 @@ HOME = "/explorer"
 METHODS = ("GET", "POST", "DELETE")
 
 
-def _hand(form: FormData) -> Hand:
-    return Hand(app_id=form_value(form, "app_id"), user_token=form_value(form, "user_token").strip(),
+def _hand(form: FormData) -> ExplorerState:
+    return ExplorerState(app_id=form_value(form, "app_id"), user_token=form_value(form, "user_token").strip(),
                 token=form_value(form, "token").strip(), page_id=form_value(form, "page_id"))
 
 
@@ -63,7 +63,7 @@ class Explorer:
         self.web = web
         self.auth = web.auth
 
-    def page(self, request: Request, user: User, hand: Hand, status: int = 200) -> Response:
+    def page(self, request: Request, user: User, hand: ExplorerState, status: int = 200) -> Response:
         choices = choosable_apps(self.auth, user)
         ids = [app.id for app, _ in choices]
         if hand.app_id not in ids:
@@ -78,7 +78,7 @@ class Explorer:
                                legacy=legacy_rows(), pages=my_pages, debug=debug, req=req, run=hand.run,
                                methods=METHODS)
 
-    def answer(self, request: Request, user: User, hand: Hand, status: int = 200) -> Response:
+    def answer(self, request: Request, user: User, hand: ExplorerState, status: int = 200) -> Response:
         """JSON for scripts (`Accept: application/json`), the whole page otherwise."""
         if wants_json(request):
             if hand.error:
@@ -92,11 +92,11 @@ class Explorer:
         user = self.web.current_user(request)
         if user is None:
             return self.web.login_redirect(request)
-        return self.page(request, user, Hand(app_id=request.query_params.get("app", "")))
+        return self.page(request, user, ExplorerState(app_id=request.query_params.get("app", "")))
 
     @form_post(HOME)
     async def user_token(self, request: Request, form: FormData, user: User) -> Response:
-        hand = Hand(app_id=form_value(form, "app_id"))
+        hand = ExplorerState(app_id=form_value(form, "app_id"))
         if hand.app_id not in {app.id for app, _ in choosable_apps(self.auth, user)}:
             hand.error = "Choose one of your apps first."
             return self.answer(request, user, hand, 400)
@@ -115,11 +115,11 @@ class Explorer:
     async def page_token(self, request: Request, form: FormData, user: User) -> Response:
         hand = _hand(form)
         try:
-            info = inspect.resolve(self.auth, hand.user_token)
+            info = validation.resolve(self.auth, hand.user_token)
             if info.kind != TokenKind.USER or info.user_id != user.id:
                 raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
             token = issue.page_tokens_for_user(self.auth, info, [hand.page_id])[hand.page_id]
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             hand.error = exc.message
             return self.answer(request, user, hand, 400)
         if token is None:
@@ -134,12 +134,12 @@ class Explorer:
     async def extend(self, request: Request, form: FormData, user: User) -> Response:
         hand = _hand(form)
         try:
-            info = inspect.resolve(self.auth, hand.token)
+            info = validation.resolve(self.auth, hand.token)
             app = apps.require(self.auth, info.app_id)
             if info.user_id != user.id and app.owner_id != user.id:
                 raise errors.BadParameter("You can only extend your own tokens.")
             issued = oauth.exchange(self.auth, app, hand.token)
-        except errors.GraphError as exc:
+        except errors.ApiError as exc:
             hand.error = exc.message
             return self.answer(request, user, hand, 400)
         if hand.token == hand.user_token:

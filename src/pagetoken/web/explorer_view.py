@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pagetoken.authority import apps, grants, inspect, pages, users
+from pagetoken.authority import apps, grants, pages, users, validation
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import App, User
 from pagetoken.core import errors
@@ -18,7 +18,7 @@ DEFAULT_PERMISSIONS = ("public_profile", "pages_show_list", "pages_read_engageme
 
 
 @dataclass
-class Hand:
+class ExplorerState:
     """What the Explorer holds between requests (in the page itself: the server keeps no token)."""
 
     app_id: str = ""
@@ -83,9 +83,9 @@ def debug_panel(auth: Authority, token: str, viewer: User) -> dict[str, Any] | N
     hidden = {"valid": False, "data": {"is_valid": False, "scopes": [], "error": {"message": NOT_YOURS}},
               "error": NOT_YOURS, "app_name": "", "type": "unknown"}
     try:
-        info = inspect.resolve(auth, token)
-    except errors.GraphError as exc:
-        data = inspect.describe_invalid(auth, token, exc)
+        info = validation.resolve(auth, token)
+    except errors.ApiError as exc:
+        data = validation.describe_invalid(auth, token, exc)
         known = data.get("app_id") or data.get("user_id")  # an unknown token has nothing to hide
         if known and not may_inspect(auth, viewer, data.get("app_id"), data.get("user_id")):
             return hidden
@@ -93,7 +93,7 @@ def debug_panel(auth: Authority, token: str, viewer: User) -> dict[str, Any] | N
                 "app_name": data.get("application", ""), "type": data.get("type", "unknown")}
     if not may_inspect(auth, viewer, info.app_id, info.user_id):
         return hidden
-    data = inspect.describe(auth, info)
+    data = validation.describe(auth, info)
     expires = info.expires_at
     remaining = None if expires is None else max(0, int(expires - auth.now()))
     user = users.get(auth, info.user_id) if info.user_id else None

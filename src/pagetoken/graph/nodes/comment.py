@@ -12,7 +12,7 @@ from pagetoken.core.permissions import ANY_TASK, MODERATE
 from ..call import Call
 from ..fields import Selection, narrow
 from ..registry import USER_OR_PAGE, Field, NodeType, Op, Param
-from . import render
+from . import answers
 
 DEFAULTS = ["created_time", "from", "message", "id"]
 LIKE_DEFAULTS = ["name", "id"]
@@ -33,7 +33,7 @@ def object_page(call: Call, object_id: str) -> str:
 def comment_object(call: Call, comment: Comment, known: dict[str, str], visitors: bool) -> dict[str, Any]:
     """Every field of a comment; a visitor's `from` only for tokens that may read visitors' content."""
     obj: dict[str, Any] = {
-        "id": comment.id, "message": comment.message, "created_time": render.graph_time(comment.created_at),
+        "id": comment.id, "message": comment.message, "created_time": answers.graph_time(comment.created_at),
         "is_hidden": comment.is_hidden, "can_hide": not comment.by_page,
         "comment_count": comments.reply_count(call.auth, comment.id) if comment.parent_id is None else 0,
         "like_count": likes.count(call.auth, comment.id),
@@ -41,7 +41,7 @@ def comment_object(call: Call, comment: Comment, known: dict[str, str], visitors
         "object": {"id": comment.post_id},
     }
     if comment.by_page or visitors:
-        obj["from"] = render.actor(comment.author_id, known)
+        obj["from"] = answers.actor(comment.author_id, known)
     return obj
 
 
@@ -52,7 +52,7 @@ def _comment_items(call: Call, object_id: str, page_id: str, sel: Selection | No
         raise errors.BadParameter("order must be chronological or reverse_chronological")
     found = comments.list_for(call.auth, object_id, stream=stream, newest_first=order == "reverse_chronological")
     known = objects.names(call.auth, {c.author_id for c in found})
-    visitors = render.may(call, VISITORS, page_id)
+    visitors = answers.may(call, VISITORS, page_id)
     return [narrow(comment_object(call, c, known, visitors), sel, DEFAULTS) for c in found]
 
 
@@ -65,7 +65,7 @@ def comments_edge(call: Call, object_id: str, page_id: str, sel: Selection | Non
 def _like_items(call: Call, object_id: str, sel: Selection | None) -> list[dict[str, Any]]:
     rows = likes.of(call.auth, object_id)
     known = objects.names(call.auth, {r.actor_id for r in rows})
-    return [narrow(render.actor(r.actor_id, known), sel, LIKE_DEFAULTS) for r in rows]
+    return [narrow(answers.actor(r.actor_id, known), sel, LIKE_DEFAULTS) for r in rows]
 
 
 def likes_edge(call: Call, object_id: str, sel: Selection | None) -> dict[str, Any]:
@@ -105,22 +105,22 @@ def like(call: Call) -> dict[str, Any]:
     object_id = call.node_id
     page_id, post_id = object_page(call, object_id), _post_of(call, object_id)
     likes.like(call.auth, page_id, post_id, object_id, page_id, posts.PAGE_AUTHOR)
-    return render.success()
+    return answers.success()
 
 
 def unlike(call: Call) -> dict[str, Any]:
     object_id = call.node_id
     likes.unlike(call.auth, object_id, object_page(call, object_id))
-    return render.success()
+    return answers.success()
 
 
 def read_comment(call: Call) -> dict[str, Any]:
     comment = comments.require(call.auth, call.node_id)
-    visitors = render.may(call, VISITORS, comment.page_id)
+    visitors = answers.may(call, VISITORS, comment.page_id)
     obj = comment_object(call, comment, objects.names(call.auth, [comment.author_id]), visitors)
     edges = {"comments": lambda sel: comments_edge(call, comment.id, comment.page_id, sel),
              "likes": lambda sel: likes_edge(call, comment.id, sel)}
-    return render.shape(call, obj, DEFAULTS, edges)
+    return answers.shape(call, obj, DEFAULTS, edges)
 
 
 def update_comment(call: Call) -> dict[str, Any]:
@@ -132,12 +132,12 @@ def update_comment(call: Call) -> dict[str, Any]:
         comments.edit(call.auth, comment_id, call.param("message", max_len=8000))
     else:
         raise errors.BadParameter("give message (to edit the Page's comment) or is_hidden (to hide a comment)")
-    return render.success()
+    return answers.success()
 
 
 def delete_comment(call: Call) -> dict[str, Any]:
     comments.delete_comment(call.auth, call.node_id)
-    return render.success()
+    return answers.success()
 
 
 # The edges every post and comment has.

@@ -12,7 +12,7 @@ from pagetoken.core.permissions import MESSAGING
 from ..call import Call
 from ..fields import Selection, narrow
 from ..registry import USER_OR_PAGE, Field, NodeType, Op, Param
-from . import render
+from . import answers
 from .message import DEFAULTS as MESSAGE_DEFAULTS
 from .message import message_object
 
@@ -24,17 +24,17 @@ SEND = ("pages_messaging",)
 def conversation_object(call: Call, conv: Conversation, known: dict[str, str]) -> dict[str, Any]:
     found = messages.messages_of(call.auth, conv.id)
     obj: dict[str, Any] = {
-        "id": conv.id, "updated_time": render.graph_time(conv.updated_at),
+        "id": conv.id, "updated_time": answers.graph_time(conv.updated_at),
         "link": f"/{conv.page_id}/inbox/{conv.id}", "message_count": len(found),
         "snippet": found[0].text[:100] if found else "",
-        "participants": {"data": [render.actor(conv.user_id, known), render.actor(conv.page_id, known)]},
+        "participants": {"data": [answers.actor(conv.user_id, known), answers.actor(conv.page_id, known)]},
     }
 
     def messages_edge(sel: Selection | None) -> dict[str, Any]:
         items = [narrow(message_object(m, known), sel, MESSAGE_DEFAULTS) for m in found[:25]]
         return {"data": items, "summary": {"total_count": len(found)}}
 
-    return render.shape(call, obj, DEFAULTS, {"messages": messages_edge})
+    return answers.shape(call, obj, DEFAULTS, {"messages": messages_edge})
 
 
 def list_conversations(call: Call) -> dict[str, Any]:

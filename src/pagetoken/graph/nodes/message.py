@@ -11,14 +11,14 @@ from pagetoken.core.permissions import MESSAGING
 
 from ..call import Call
 from ..registry import USER_OR_PAGE, Field, NodeType, Op
-from . import render
+from . import answers
 
 DEFAULTS = ["id", "created_time"]
 
 
 def message_object(msg: Message, known: dict[str, str]) -> dict[str, Any]:
-    return {"id": msg.id, "created_time": render.graph_time(msg.created_at), "message": msg.text,
-            "from": render.actor(msg.from_id, known), "to": {"data": [render.actor(msg.to_id, known)]}}
+    return {"id": msg.id, "created_time": answers.graph_time(msg.created_at), "message": msg.text,
+            "from": answers.actor(msg.from_id, known), "to": {"data": [answers.actor(msg.to_id, known)]}}
 
 
 def read_message(call: Call) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def read_message(call: Call) -> dict[str, Any]:
     if msg is None:
         raise errors.ObjectMissing(call.node_id)
     obj = message_object(msg, objects.names(call.auth, [msg.from_id, msg.to_id]))
-    return render.shape(call, obj, DEFAULTS)
+    return answers.shape(call, obj, DEFAULTS)
 
 
 NODE = NodeType(

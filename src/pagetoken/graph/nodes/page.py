@@ -13,7 +13,7 @@ from pagetoken.core.permissions import ANALYZE, ANY_TASK, CREATE_CONTENT, MANAGE
 from ..call import Call
 from ..fields import narrow
 from ..registry import APP_ONLY, USER_OR_PAGE, Field, NodeType, Op, Param
-from . import admin, conversation, render
+from . import ads, answers, conversation, roles, subscriptions
 from .insights import page_insights
 from .post import publish, read_feed, read_posts, read_visitor_posts
 
@@ -58,7 +58,7 @@ def read_page(call: Call) -> dict[str, Any]:
     if "access_token" in wanted:
         obj["access_token"] = page_token_field(call, page.id)
     if wanted != ["access_token"]:
-        impressions.record(call.auth, page.id, insights.VIEW, [page.id], render.viewer(call))
+        impressions.record(call.auth, page.id, insights.VIEW, [page.id], answers.viewer(call))
     return narrow(obj, call.selection, NODE.default_fields)
 
 
@@ -117,7 +117,9 @@ NODE = NodeType(
         Op("GET", "insights/{metric}", page_insights, "One Page Insights metric", permissions=("read_insights",),
            task=ANALYZE, tokens=USER_OR_PAGE,
            params=(Param("period", "day, week or days_28"), Param("since"), Param("until"))),
-        *admin.PAGE_OPS,
+        *roles.PAGE_OPS,
+        *subscriptions.PAGE_OPS,
+        *ads.PAGE_OPS,
     ],
 )
 NODE_FIELDS = {f.name: f for f in NODE.fields}

@@ -10,7 +10,7 @@ from pagetoken.core.permissions import ANALYZE, ANY_TASK, CREATE_CONTENT
 
 from ..call import Call
 from ..registry import USER_OR_PAGE, Field, NodeType, Op, Param
-from . import render
+from . import answers
 from .comment import EDGE_OPS, comments_edge, likes_edge
 from .insights import post_insights
 
@@ -23,24 +23,24 @@ MANAGE_POSTS = ("pages_manage_posts",)
 def post_object(call: Call, post: Post, known: dict[str, str]) -> dict[str, Any]:
     """A post as the Graph shows it, narrowed to the selected fields (edges built only when asked)."""
     obj: dict[str, Any] = {
-        "id": post.id, "message": post.message, "link": post.link, "created_time": render.graph_time(post.created_at),
-        "updated_time": render.graph_time(post.updated_at), "from": render.actor(post.author_id, known),
+        "id": post.id, "message": post.message, "link": post.link, "created_time": answers.graph_time(post.created_at),
+        "updated_time": answers.graph_time(post.updated_at), "from": answers.actor(post.author_id, known),
         "is_published": post.published, "page_id": post.page_id,
         "permalink_url": f"{call.base_url.rstrip('/')}/{post.page_id}/posts/{post.local_id}",
     }
     edges = {"comments": lambda sel: comments_edge(call, post.id, post.page_id, sel),
              "likes": lambda sel: likes_edge(call, post.id, sel)}
-    return render.shape(call, obj, DEFAULTS, edges)
+    return answers.shape(call, obj, DEFAULTS, edges)
 
 
 def _list(call: Call, page_id: str, author_kind: str | None) -> dict[str, Any]:
-    if author_kind is None and not render.may(call, VISITORS, page_id):
+    if author_kind is None and not answers.may(call, VISITORS, page_id):
         author_kind = posts.PAGE_AUTHOR  # visitors' posts need pages_read_user_content
     found = posts.list_for_page(call.auth, page_id, author_kind)
     known = objects.names(call.auth, {p.author_id for p in found})
     items = [post_object(call, p, known) for p in found]
     answer = call.paged(items, summary={"total_count": len(items)})
-    render.record_impressions(call, page_id, [i["id"] for i in answer["data"]])
+    answers.record_impressions(call, page_id, [i["id"] for i in answer["data"]])
     return answer
 
 
@@ -70,19 +70,19 @@ def read_post(call: Call) -> dict[str, Any]:
     if not post.by_page:
         access.check(call.auth, call.require_token(), (VISITORS,), ANY_TASK, post.page_id)
     obj = post_object(call, post, objects.names(call.auth, [post.author_id]))
-    render.record_impressions(call, post.page_id, [post.id])
+    answers.record_impressions(call, post.page_id, [post.id])
     return obj
 
 
 def edit_post(call: Call) -> dict[str, Any]:
     published = call.param_bool("is_published") if call.param("is_published") is not None else None
     posts.edit(call.auth, call.node_id, call.param("message"), call.param("link"), published)
-    return render.success()
+    return answers.success()
 
 
 def delete_post(call: Call) -> dict[str, Any]:
     posts.delete_post(call.auth, call.node_id)
-    return render.success()
+    return answers.success()
 
 
 NODE = NodeType(
