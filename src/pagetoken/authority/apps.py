@@ -16,7 +16,7 @@ from pagetoken.store.db import dumps
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import app_developers, apps, tokens, users
 
-from . import revoke
+from . import objects, revoke
 from .context import Authority
 from .records import App
 
@@ -58,23 +58,12 @@ def create(auth: Authority, name: str, owner_id: str | None = None,
     return app, secret
 
 
-_GET = select(apps).where(apps.c.id == bindparam("app_id"))
-
-
 def get(auth: Authority, app_id: str, conn: Connection | None = None) -> App | None:
-    def load() -> App | None:
-        with auth.store.reading(conn) as c:
-            row = c.execute(_GET, {"app_id": app_id}).first()
-        return App.from_row(row) if row else None
-
-    return cast("App | None", auth.record_cache.get_or_load(("app", app_id), load))
+    return objects.cached_by_id(auth, "app", apps, app_id, App.from_row, conn)
 
 
 def require(auth: Authority, app_id: str) -> App:
-    app = get(auth, app_id)
-    if app is None:
-        raise errors.ObjectMissing(app_id)
-    return app
+    return objects.existing(get(auth, app_id), app_id)
 
 
 def list_all(auth: Authority, owner_id: str | None = None) -> list[App]:

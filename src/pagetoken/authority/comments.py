@@ -16,7 +16,7 @@ from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import comments, likes, nodes
 
-from . import insights, posts
+from . import insights, objects, posts
 from .context import Authority
 from .posts import PAGE_AUTHOR, USER_AUTHOR
 
@@ -82,17 +82,11 @@ def create(auth: Authority, object_id: str, message: str | None, author_id: str 
 
 
 def get(auth: Authority, comment_id: str, conn: Connection | None = None) -> Comment | None:
-    with auth.store.reading(conn) as conn:
-        row = conn.execute(select(comments).where(comments.c.id == comment_id)).first()
-        return Comment.from_row(row) if row else None
+    return objects.row_by_id(auth, comments, comment_id, Comment.from_row, conn)
 
 
 def require(auth: Authority, comment_id: str, method: str = "get") -> Comment:
-    with auth.store.read() as conn:
-        comment = get(auth, comment_id, conn=conn)
-    if comment is None:
-        raise errors.ObjectMissing(comment_id, method)
-    return comment
+    return objects.existing(get(auth, comment_id), comment_id, method)
 
 
 def page_of(auth: Authority, comment_id: str, conn: Connection | None = None) -> str | None:

@@ -1,12 +1,13 @@
-"""Any object by its ID: what type it is, and the display names of Pages and people."""
+"""Any object by its ID: its type, its row (from memory while nothing changes), and display names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
+from pagetoken.core import errors
 from pagetoken.store.store import node_type
 from pagetoken.store.tables import pages, users
 
@@ -33,3 +34,28 @@ def names(auth: Authority, ids: Iterable[str], conn: Connection | None = None) -
         out = {r.id: r.name for r in c.execute(select(pages.c.id, pages.c.name).where(pages.c.id.in_(wanted)))}
         out.update({r.id: r.name for r in c.execute(select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))})
     return out
+
+
+T = TypeVar("T")
+
+
+def row_by_id(auth: Authority, table: Table, object_id: str, build: Callable[[Any], T],
+              conn: Connection | None = None) -> T | None:
+    """The record of `table`'s row with this ID (`build` makes it from the row), or None."""
+    with auth.store.reading(conn) as c:
+        row = c.execute(select(table).where(table.c.id == object_id)).first()
+    return build(row) if row is not None else None
+
+
+def cached_by_id(auth: Authority, kind: str, table: Table, object_id: str, build: Callable[[Any], T],
+                 conn: Connection | None = None) -> T | None:
+    """`row_by_id`, answered from memory while nothing changed (the change counter empties the cache)."""
+    return cast("T | None", auth.record_cache.get_or_load(
+        (kind, object_id), lambda: row_by_id(auth, table, object_id, build, conn)))
+
+
+def existing(found: T | None, object_id: str, method: str = "get") -> T:
+    """`found`, or the Graph API's (#100/33) for an object that does not exist (or is not visible)."""
+    if found is None:
+        raise errors.ObjectMissing(object_id, method)
+    return found

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import pages, users
 
-from . import roles
+from . import objects, roles
 from .context import Authority
 from .records import Page
 
@@ -37,24 +35,13 @@ def create(auth: Authority, name: str, category: str, owner_id: str, node_id: st
     return page
 
 
-_GET = select(pages).where(pages.c.id == bindparam("page_id"))
-
-
 def get(auth: Authority, page_id: str, conn: Connection | None = None) -> Page | None:
     """The Page, from memory while nothing changed (`page_changed` and the rest empty the cache)."""
-    def load() -> Page | None:
-        with auth.store.reading(conn) as c:
-            row = c.execute(_GET, {"page_id": page_id}).first()
-        return Page.from_row(row) if row else None
-
-    return cast("Page | None", auth.record_cache.get_or_load(("page", page_id), load))
+    return objects.cached_by_id(auth, "page", pages, page_id, Page.from_row, conn)
 
 
 def require(auth: Authority, page_id: str) -> Page:
-    page = get(auth, page_id)
-    if page is None:
-        raise errors.ObjectMissing(page_id)
-    return page
+    return objects.existing(get(auth, page_id), page_id)
 
 
 def update_fields(auth: Authority, page_id: str, values: dict[str, str]) -> Page:

@@ -15,6 +15,7 @@ from pagetoken.core.kinds import ObjectType
 from pagetoken.store.store import add_node
 from pagetoken.store.tables import comments, likes, nodes, pages, posts
 
+from . import objects
 from .apps import validate_url
 from .context import Authority
 
@@ -79,17 +80,11 @@ def create(auth: Authority, page_id: str, message: str | None, link: str | None 
 
 
 def get(auth: Authority, post_id: str, conn: Connection | None = None) -> Post | None:
-    with auth.store.reading(conn) as conn:
-        row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
-        return Post.from_row(row) if row else None
+    return objects.row_by_id(auth, posts, post_id, Post.from_row, conn)
 
 
 def require(auth: Authority, post_id: str, method: str = "get") -> Post:
-    with auth.store.read() as conn:
-        post = get(auth, post_id, conn=conn)
-    if post is None:
-        raise errors.ObjectMissing(post_id, method)
-    return post
+    return objects.existing(get(auth, post_id), post_id, method)
 
 
 def page_of(auth: Authority, post_id: str, conn: Connection | None = None) -> str | None:

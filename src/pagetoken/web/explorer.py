@@ -88,6 +88,11 @@ class Explorer:
                                 "debug": debug["data"] if debug else None}, status)
         return self.page(request, user, hand, status)
 
+    def refuse(self, request: Request, user: User, hand: ExplorerState, message: str) -> Response:
+        """The Explorer again, saying why the step did not happen (HTTP 400)."""
+        hand.error = message
+        return self.answer(request, user, hand, 400)
+
     async def show(self, request: Request) -> Response:
         user = self.web.current_user(request)
         if user is None:
@@ -98,13 +103,11 @@ class Explorer:
     async def user_token(self, request: Request, form: FormData, user: User) -> Response:
         hand = ExplorerState(app_id=form_value(form, "app_id"))
         if hand.app_id not in {app.id for app, _ in choosable_apps(self.auth, user)}:
-            hand.error = "Choose one of your apps first."
-            return self.answer(request, user, hand, 400)
+            return self.refuse(request, user, hand, "Choose one of your apps first.")
         try:
             scopes = parse_scope(["public_profile", *form_list(form, "permission")])
         except UnknownPermission as exc:
-            hand.error = f"There is no permission called {exc.name}."
-            return self.answer(request, user, hand, 400)
+            return self.refuse(request, user, hand, f"There is no permission called {exc.name}.")
         app = apps.require(self.auth, hand.app_id)
         issued = oauth.grant_and_token(self.auth, app, user.id, scopes, [], None, source=Source.EXPLORER)
         hand.user_token = hand.token = issued.access_token
@@ -120,11 +123,9 @@ class Explorer:
                 raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
             token = issue.page_tokens_for_user(self.auth, info, [hand.page_id])[hand.page_id]
         except errors.ApiError as exc:
-            hand.error = exc.message
-            return self.answer(request, user, hand, 400)
+            return self.refuse(request, user, hand, exc.message)
         if token is None:
-            hand.error = "You hold no task on that Page, so there is no Page token to get."
-            return self.answer(request, user, hand, 400)
+            return self.refuse(request, user, hand, "You hold no task on that Page, so there is no Page token to get.")
         hand.token = token
         page = pages.get(self.auth, hand.page_id)
         hand.notice = f"Page access token for {page.name if page else hand.page_id}."
@@ -140,8 +141,7 @@ class Explorer:
                 raise errors.BadParameter("You can only extend your own tokens.")
             issued = oauth.exchange(self.auth, app, hand.token)
         except errors.ApiError as exc:
-            hand.error = exc.message
-            return self.answer(request, user, hand, 400)
+            return self.refuse(request, user, hand, exc.message)
         if hand.token == hand.user_token:
             hand.user_token = issued.access_token
         hand.token = issued.access_token
