@@ -131,8 +131,11 @@ def main() -> int:
               f"   p99 {results[name]['p99_ms']:.2f} ms", flush=True)
 
     port = free_port()
+    # The hello gets the same TCP_NODELAY as pagetoken's listener (uvicorn's multi-worker socket lacks it,
+    # which would cap both at ~40 ms per answer and measure the kernel's delayed ACK, not the framework).
     hello = start([str(bindir / "uvicorn"), "bench.peers.hello:app", "--port", str(port), "--workers",
-                   str(args.workers), "--log-level", "warning"], {"PYTHONPATH": str(ROOT)}, f"http://127.0.0.1:{port}/")
+                   str(args.workers), "--log-level", "warning", "--http", "pagetoken.guards:HeaderTimeoutProtocol"],
+                  {"PYTHONPATH": str(ROOT)}, f"http://127.0.0.1:{port}/")
     try:
         measure("hello", f"http://127.0.0.1:{port}/")
     finally:
