@@ -46,10 +46,8 @@ def _clear(conn: Connection, tables: list[Table]) -> None:
 
 
 def _forget_caches(auth: Authority) -> None:
-    """Every process empties its caches once it sees the store's change counter move; this one at once."""
+    """Every process, this one included, empties its caches when it sees the change counter move."""
     auth.store.changes.bump()
-    auth.token_cache.clear()
-    auth.record_cache.clear()
 
 
 def reset(auth: Authority) -> None:
