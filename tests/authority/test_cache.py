@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pagetoken.authority import apps, grants, oauth, pages, revoke, roles, users, validation
+from pagetoken.authority import apps, grants, issue, oauth, pages, revoke, roles, users, validation
 from pagetoken.authority.cache import TTLCache
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
@@ -59,8 +59,6 @@ def test_a_change_through_one_is_refused_by_the_other(two: tuple[Authority, Auth
     target = helper.id if how == "lose_role" else user.id
     token = oauth.grant_and_token(a, app, target, ["pages_show_list"], [], None).access_token
     if how == "lose_role":
-        from pagetoken.authority import issue
-
         token = issue.page_tokens_for_user(a, validation.resolve(a, token), [page.id])[page.id] or ""
     # b holds it as valid (once b has heard the announcements of a's set-up; one arriving between
     # b's read and its put rightly keeps the read out of the cache)
@@ -84,3 +82,40 @@ def test_the_counter_empties_a_cache_filled_before_it_moved() -> None:
     counter[0] += 1
     cache.put("late", 2, loading)  # read before the change: not kept
     assert cache.get("k") is None and cache.get("late") is None
+
+
+def _until(check: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "the other authority still answers from what it cached"
+        time.sleep(0.005)
+
+
+def test_what_debug_token_reads_follows_grants_and_tasks_changed_through_another(
+        two: tuple[Authority, Authority]) -> None:
+    """Grants and Page tasks are kept in memory too (debug_token and every permission check read them):
+    a permission declined, granted again, or a task taken away through one authority shows in the
+    other's answers as soon as it hears of the change."""
+    a, b = two
+    owner, _ = users.create(a, "Ana", None, "password123")
+    app, _ = apps.create(a, "App")
+    page = pages.create(a, "Shop", "Cafe", owner.id)
+    helper, _ = users.create(a, "Bo", None, "password123")
+    roles.assign(a, page.id, helper.id, ["MANAGE"])
+    wanted = ["pages_manage_posts", "pages_show_list"]
+    short = oauth.grant_and_token(a, app, helper.id, wanted, [], None).access_token
+    user_token = oauth.exchange(a, app, short).access_token  # long-lived: its Page token gets extended scopes
+    page_token = issue.page_tokens_for_user(a, validation.resolve(a, user_token), [page.id])[page.id] or ""
+
+    def scopes_b(token: str) -> list[str]:
+        return list(validation.describe_for(b, app.id, token)["scopes"])
+
+    assert scopes_b(page_token) == wanted and scopes_b(user_token) == wanted
+    with b.memory_only():  # now answered from memory alone
+        assert scopes_b(page_token) == wanted and scopes_b(user_token) == wanted
+    grants.remove_permission(a, helper.id, app.id, "pages_manage_posts")
+    _until(lambda: scopes_b(user_token) == ["pages_show_list"] and scopes_b(page_token) == ["pages_show_list"])
+    oauth.grant_and_token(a, app, helper.id, wanted, [], None)
+    _until(lambda: scopes_b(page_token) == wanted)
+    roles.assign(a, page.id, helper.id, ["ANALYZE"])  # CREATE_CONTENT gone: no more posting
+    _until(lambda: scopes_b(page_token) == ["pages_show_list"])

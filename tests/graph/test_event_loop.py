@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pagetoken.authority import grants
 from pagetoken.graph import http
 from pagetoken.graph.ratelimit import Limits, RateLimiter
 from tests.pageapi.helpers import scene
@@ -37,3 +38,34 @@ def test_in_memory_calls_stay_on_the_loop_and_count_once(server: ThreadServer,
     assert hops == [f"{s.page_id}/feed"]  # the feed reads the database: tried on the loop, then one hop
     assert server.get(f"/{s.page_id}", **read).status_code == 200  # call 6: the feed counted once
     assert server.get(f"/{s.page_id}", **read).json()["error"]["code"] == 4  # call 7 is over the limit
+
+
+def test_debug_token_and_permission_checks_stay_on_the_loop_once_warm(server: ThreadServer,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """debug_token (of a user token and of a Page token) and an operation that checks a permission and a
+    Page task read grants and roles: from memory too, once warm, and again after a change."""
+    s = scene(server.auth)
+    user_token = s.long_user_token(s.owner_id, ["pages_show_list", "pages_read_engagement"])
+    page_token = s.page_token(s.owner_id, ["pages_read_engagement"])
+    app_token = f"{s.app_id}|{s.secret}"
+    hops: list[str] = []
+    real = http.run_in_threadpool
+
+    async def counted(func: Any, *args: Any) -> Any:
+        hops.append(args[0].path)
+        return await real(func, *args)
+
+    monkeypatch.setattr(http, "run_in_threadpool", counted)
+
+    def calls() -> list[int]:
+        return [server.get("/debug_token", input_token=user_token, access_token=app_token).status_code,
+                server.get("/debug_token", input_token=page_token, access_token=app_token).status_code,
+                server.get(f"/{s.page_id}/roles", access_token=page_token).status_code]
+
+    assert calls() == [200, 200, 200]  # warms the caches
+    hops.clear()
+    assert calls() == [200, 200, 200]
+    assert hops == [f"{s.page_id}/roles"]  # the roles list itself is read from the database; its checks are not
+    grants.remove_permission(server.auth, s.owner_id, s.app_id, "pages_show_list")
+    debugged = server.get("/debug_token", input_token=user_token, access_token=app_token).json()["data"]
+    assert "pages_show_list" not in debugged["scopes"] and "pages_read_engagement" in debugged["scopes"]

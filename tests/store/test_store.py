@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select, update
 
 from pagetoken.store.store import Store, add_node
-from pagetoken.store.tables import nodes
+from pagetoken.store.tables import apps, nodes, tokens
 
 
 def test_after_commit_runs_after_the_commit_only(db_url: str) -> None:
@@ -33,6 +38,54 @@ def test_after_commit_runs_after_the_commit_only(db_url: str) -> None:
     store.close()
 
 
+class Bumps:
+    """A change counter that only counts the bumps asked of it (the real ones also count what other
+    processes announce, later)."""
+
+    def __init__(self) -> None:
+        self.bumps = 0
+
+    def current(self) -> int:
+        return self.bumps
+
+    def bump(self) -> None:
+        self.bumps += 1
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_commit_that_changed_what_caches_read_moves_the_change_counter(store_url: str) -> None:
+    """Updating an app (a remembered row) moves the counter once committed; inserting a token or an
+    object (nothing remembers a row as missing) does not, nor does a write that rolled back."""
+    store = Store.open(store_url)
+    real, store.changes = store.changes, Bumps()
+    counter = store.changes
+
+    def moved(action: Callable[[Connection], object]) -> bool:
+        before = counter.bumps
+        with store.write() as conn:
+            action(conn)
+        return counter.bumps != before
+
+    try:
+        with store.write() as conn:
+            conn.execute(insert(apps).values(id="1", name="App", secret_sealed=b"x", created_at=0.0))
+        assert not moved(lambda conn: conn.execute(insert(tokens).values(
+            hash="h", fingerprint="f", kind="user", long_lived=False, origin="user", app_id="1", scopes="[]",
+            issued_at=0.0, how="exchange")))
+        assert not moved(lambda conn: add_node(conn, "post", 0.0))
+        assert moved(lambda conn: conn.execute(update(apps).where(apps.c.id == "1").values(name="Renamed")))
+        before = counter.bumps
+        with pytest.raises(RuntimeError, match="boom"), store.write() as conn:
+            conn.execute(update(apps).where(apps.c.id == "1").values(name="Again"))
+            raise RuntimeError("boom")
+        assert counter.bumps == before
+    finally:
+        real.close()
+        store.close()
+
+
 def test_urls_and_the_null_pool_switch(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.pool import NullPool
 
@@ -46,5 +99,20 @@ def test_urls_and_the_null_pool_switch(pg_url: str, monkeypatch: pytest.MonkeyPa
     try:
         assert isinstance(store.engine.pool, NullPool)
         assert db.current_revision(store.engine) == db.head_revision() is not None
+    finally:
+        store.close()
+
+
+def test_sqlite_writers_queue_on_a_lock_file_held_for_the_whole_transaction(tmp_path: Path) -> None:
+    """Another process cannot take the writer lock while a writing transaction is open, and can the
+    moment it commits: writers wait their turn in the kernel, not in SQLite's sleeping busy handler."""
+    store = Store.open(f"sqlite:///{tmp_path / 'pagetoken.db'}")
+    probe = [sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR);"
+             "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)", str(tmp_path / "pagetoken.db-writer")]
+    try:
+        with store.write() as conn:
+            add_node(conn, "user", 0.0, node_id="1")
+            assert subprocess.run(probe, capture_output=True).returncode != 0  # held: the probe is refused
+        assert subprocess.run(probe, capture_output=True).returncode == 0  # free once committed
     finally:
         store.close()

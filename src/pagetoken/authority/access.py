@@ -50,14 +50,13 @@ def check(auth: Authority, token: ValidToken, permissions: Iterable[str], task: 
           page_id: str | None) -> None:
     """200 when the token lacks a permission, 10 when the tasks behind it forbid the action."""
     needed = list(permissions)
-    with auth.store.reading(None) as conn:
-        if needed:
-            have = set(scopes(auth, token, page_id, conn))
-            missing = [p for p in needed if p not in have]
-            if missing:
-                raise errors.MissingPermission(*missing)
-        if task is not None and page_id is not None and not task_allows(tasks(auth, token, page_id, conn), task):
-            raise errors.MissingTask(task)
+    if needed:
+        have = set(scopes(auth, token, page_id))
+        missing = [p for p in needed if p not in have]
+        if missing:
+            raise errors.MissingPermission(*missing)
+    if task is not None and page_id is not None and not task_allows(tasks(auth, token, page_id), task):
+        raise errors.MissingTask(task)
 
 
 def check_proof(auth: Authority, token: ValidToken, proof: str | None) -> None:

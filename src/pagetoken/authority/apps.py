@@ -85,7 +85,7 @@ def secret(auth: Authority, app_id: str, conn: Connection | None = None) -> str 
             sealed = c.execute(_SECRET, {"app_id": app_id}).scalar()
         return auth.keyring.open_text(sealed, _aad(app_id)) if sealed is not None else None
 
-    return cast("str | None", auth.record_cache.get_or_load(("secret", app_id), load))
+    return cast("str | None", objects.remembered(auth, ("secret", app_id), load, conn))
 
 
 def check_secret(auth: Authority, app_id: str | None, given: str | None) -> App:

@@ -25,9 +25,6 @@ from .cache import TTLCache, ttl_from_env
 log = logging.getLogger("pagetoken.authority")
 
 _HASH_KEY = "token_hash_key"
-# Events after which no cached validation or app setting may be trusted.
-INVALIDATING_EVENTS = ("tokens_revoked", "roles_changed", "app_removed", "permissions_changed", "app_changed",
-                       "page_changed")
 
 
 @dataclass
@@ -55,14 +52,12 @@ class Authority:
         self.lifetimes = lifetimes or Lifetimes()
         self._listeners: dict[str, list[Listener]] = {}
         self._hash_key = self._load_hash_key()
+        # What calls read, kept in memory: both caches empty themselves when the store's change counter
+        # moves, which a committed write to anything they remember does (store.tables.READ_MODEL).
         ttl = ttl_from_env()
-        changes = store.changes
-        self.token_cache: TTLCache[str, Any] = TTLCache(ttl, changes=changes.current)
-        # Apps, their secrets, Pages and object types by ID: what most calls read.
-        self.record_cache: TTLCache[tuple[str, str], Any] = TTLCache(ttl, changes=changes.current)
-        for event in INVALIDATING_EVENTS:
-            # Announced after the change committed: every process and node empties its caches.
-            self.on(event, lambda **_event: changes.bump())
+        self.token_cache: TTLCache[str, Any] = TTLCache(ttl, changes=store.changes.current)
+        # Apps, their secrets, Pages, object types, grants and roles, by ID.
+        self.record_cache: TTLCache[tuple[str, ...], Any] = TTLCache(ttl, changes=store.changes.current)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None, upgrade: bool = False) -> Authority:

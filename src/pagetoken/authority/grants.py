@@ -14,7 +14,7 @@ from pagetoken.core.permissions import CATALOG, LEGACY, MANAGE, PAGE_PERMISSIONS
 from pagetoken.store.db import dumps, loads
 from pagetoken.store.tables import authorizations, grants, page_roles, tokens
 
-from . import callbacks, revoke
+from . import callbacks, objects, revoke
 from .context import Authority
 
 GRANTED = "granted"
@@ -67,39 +67,54 @@ _LIST = (select(grants).where((grants.c.user_id == bindparam("user_id")) & (gran
 
 
 def list_grants(auth: Authority, user_id: str, app_id: str, conn: Connection | None = None) -> list[Grant]:
-    with auth.store.reading(conn) as conn:
-        return [_grant(r) for r in conn.execute(_LIST, {"user_id": user_id, "app_id": app_id})]
+    def load() -> tuple[Grant, ...]:
+        with auth.store.reading(conn) as c:
+            return tuple(_grant(r) for r in c.execute(_LIST, {"user_id": user_id, "app_id": app_id}))
+
+    return list(objects.remembered(auth, ("grants", user_id, app_id), load, conn))
 
 
 def granted(auth: Authority, user_id: str, app_id: str, page_id: str | None = None,
             conn: Connection | None = None) -> list[str]:
     """Permissions the user grants the app now; with `page_id`, only those that cover that Page."""
-    with auth.store.reading(conn) as conn:
-        out = []
-        for g in list_grants(auth, user_id, app_id, conn=conn):
-            if g.status != GRANTED:
-                continue
-            if page_id is not None and (g.permission not in PAGE_PERMISSIONS or not g.covers(page_id)):
-                continue
-            out.append(g.permission)
-        return out
+    out = []
+    for g in list_grants(auth, user_id, app_id, conn=conn):
+        if g.status != GRANTED:
+            continue
+        if page_id is not None and (g.permission not in PAGE_PERMISSIONS or not g.covers(page_id)):
+            continue
+        out.append(g.permission)
+    return out
+
+
+_AUTHORIZATION = select(authorizations).where(
+    (authorizations.c.user_id == bindparam("user_id")) & (authorizations.c.app_id == bindparam("app_id")))
 
 
 def authorization(auth: Authority, user_id: str, app_id: str, conn: Connection | None = None) -> Any:
     with auth.store.reading(conn) as conn:
-        return conn.execute(select(authorizations).where(
-            (authorizations.c.user_id == user_id) & (authorizations.c.app_id == app_id))).first()
+        return conn.execute(_AUTHORIZATION, {"user_id": user_id, "app_id": app_id}).first()
 
 
 def installed(auth: Authority, user_id: str, app_id: str, conn: Connection | None = None) -> bool:
-    with auth.store.reading(conn) as conn:
+    """Whether the user has the app installed now (from memory while nothing changed)."""
+    def load() -> bool:
         row = authorization(auth, user_id, app_id, conn=conn)
         return row is not None and row.removed_at is None
+
+    return bool(objects.remembered(auth, ("installed", user_id, app_id), load, conn))
 
 
 def app_page_permissions(auth: Authority, app_id: str, page_id: str,
                          conn: Connection | None = None) -> tuple[set[str], str | None]:
     """What a Page granted an app: Page permissions granted by its MANAGE holders, and one such grantor."""
+    perms, grantor = objects.remembered(auth, ("app_page", app_id, page_id),
+                                        lambda: _app_page_permissions(auth, app_id, page_id, conn), conn)
+    return set(perms), grantor
+
+
+def _app_page_permissions(auth: Authority, app_id: str, page_id: str,
+                          conn: Connection | None) -> tuple[frozenset[str], str | None]:
     with auth.store.reading(conn) as conn:
         rows = conn.execute(
             select(grants.c.permission, grants.c.target_ids, grants.c.user_id, page_roles.c.tasks)
@@ -118,7 +133,7 @@ def app_page_permissions(auth: Authority, app_id: str, page_id: str,
             if targets is None or page_id in targets:
                 perms.add(r.permission)
                 grantor = grantor or r.user_id
-        return perms, grantor
+        return frozenset(perms), grantor
 
 
 def remove_app(auth: Authority, user_id: str, app_id: str) -> bool:

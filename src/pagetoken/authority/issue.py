@@ -18,6 +18,8 @@ from . import apps, grants, pages, roles, validation
 from .context import Authority
 from .records import ValidToken
 
+_INSERT = insert(tokens)
+
 
 def _insert(auth: Authority, conn: Connection, *, kind: TokenKind, origin: Origin, app_id: str, source: Source,
             scopes: list[str], expires_at: float | None, long_lived: bool, user_id: str | None = None,
@@ -25,11 +27,11 @@ def _insert(auth: Authority, conn: Connection, *, kind: TokenKind, origin: Origi
             issued_at: float | None = None) -> tuple[str, int]:
     """Store a new token. `issued_at` is the moment its expiry was counted from (one clock read for both)."""
     token = new_token()
-    result = conn.execute(insert(tokens).values(
+    result = conn.execute(_INSERT, dict(
         hash=auth.hash(token), fingerprint=fingerprint(token), kind=kind, long_lived=long_lived, origin=origin,
         app_id=app_id, user_id=user_id, page_id=page_id, scopes=dumps(scopes),
         issued_at=auth.now() if issued_at is None else issued_at,
-        expires_at=expires_at, parent_id=parent_id, how=source))
+        expires_at=expires_at, parent_id=parent_id, how=source, revoked_at=None, revoked_reason=None))
     pk = result.inserted_primary_key
     assert pk is not None
     return token, int(pk[0])
@@ -125,6 +127,7 @@ def extend(auth: Authority, conn: Connection, info: ValidToken) -> tuple[str, fl
                                "long-lived Page token from a long-lived user token instead")
     else:
         raise errors.BadParameter("fb_exchange_token cannot extend an app token")
+    validation.confirm_live(conn, info)
     token, _ = _insert(auth, conn, kind=info.kind, origin=info.origin, app_id=info.app_id,
                        user_id=info.user_id, page_id=info.page_id, source=Source.EXCHANGE, scopes=scopes,
                        expires_at=expires, long_lived=True, parent_id=info.token_id, issued_at=now)

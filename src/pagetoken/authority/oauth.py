@@ -104,8 +104,8 @@ def client_credentials(auth: Authority, app: App, page_id: str | None) -> Issued
     """An app token, or with `page_id` a short-lived app-derived Page token."""
     if not page_id:
         return Issued(issue.app_token(auth, app.id), None)
-    with auth.store.write() as conn:
-        token, expires = issue.page_token_for_app(auth, conn, app.id, page_id, long_lived=False)
+    token, expires = auth.store.write_grouped(
+        lambda conn: issue.page_token_for_app(auth, conn, app.id, page_id, long_lived=False))
     return Issued(token, expires)
 
 
@@ -119,9 +119,8 @@ def app_page_token(auth: Authority, info: ValidToken, proof: str | None, page_id
         raise errors.ProofRequired()
     if secret is None or not proof_matches(info.raw, secret, proof):
         raise errors.ProofInvalid()
-    with auth.store.write() as conn:
-        token, expires = issue.page_token_for_app(auth, conn, info.app_id, page_id, long_lived,
-                                                  parent_id=info.token_id)
+    token, expires = auth.store.write_grouped(lambda conn: issue.page_token_for_app(
+        auth, conn, info.app_id, page_id, long_lived, parent_id=info.token_id))
     return Issued(token, expires)
 
 
@@ -129,11 +128,10 @@ def exchange(auth: Authority, app: App, fb_exchange_token: str | None) -> Issued
     """fb_exchange_token: extend a valid user token or long-lived Page token of this app."""
     if not fb_exchange_token:
         raise errors.BadParameter("Missing fb_exchange_token parameter.")
-    with auth.store.write() as conn:
-        info = validation.resolve(auth, fb_exchange_token, conn)
-        if info.app_id != app.id:
-            raise errors.BadParameter("The token was issued to a different application than client_id.")
-        token, expires = issue.extend(auth, conn, info)
+    info = validation.resolve(auth, fb_exchange_token)  # from memory while nothing changed
+    if info.app_id != app.id:
+        raise errors.BadParameter("The token was issued to a different application than client_id.")
+    token, expires = auth.store.write_grouped(lambda conn: issue.extend(auth, conn, info))
     return Issued(token, expires)
 
 

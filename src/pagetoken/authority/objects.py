@@ -14,6 +14,15 @@ from pagetoken.store.tables import pages, users
 from .context import Authority
 
 
+def remembered(auth: Authority, key: tuple[str, ...], load: Callable[[], Any], conn: Connection | None = None) -> Any:
+    """`load()`, kept in memory while nothing changes (the change counter empties the cache; a value
+    of None is never kept). A writing transaction that changed what caches remember always reads:
+    what it wrote is not yet everyone's, and may yet be rolled back."""
+    if auth.store.unsettled(conn):
+        return load()
+    return auth.record_cache.get_or_load(key, load)
+
+
 def type_of(auth: Authority, object_id: str, conn: Connection | None = None) -> str | None:
     """The object's node type (`user`, `page`, `post`, …), or None when no such object exists.
     An ID never changes type, so the answer is kept in memory (a deleted object's own lookup
@@ -22,7 +31,7 @@ def type_of(auth: Authority, object_id: str, conn: Connection | None = None) -> 
         with auth.store.reading(conn) as c:
             return node_type(c, object_id)
 
-    return cast("str | None", auth.record_cache.get_or_load(("type", object_id), load))
+    return cast("str | None", remembered(auth, ("type", object_id), load, conn))
 
 
 def names(auth: Authority, ids: Iterable[str], conn: Connection | None = None) -> dict[str, str]:
@@ -50,8 +59,8 @@ def row_by_id(auth: Authority, table: Table, object_id: str, build: Callable[[An
 def cached_by_id(auth: Authority, kind: str, table: Table, object_id: str, build: Callable[[Any], T],
                  conn: Connection | None = None) -> T | None:
     """`row_by_id`, answered from memory while nothing changed (the change counter empties the cache)."""
-    return cast("T | None", auth.record_cache.get_or_load(
-        (kind, object_id), lambda: row_by_id(auth, table, object_id, build, conn)))
+    return cast("T | None", remembered(auth, (kind, object_id), lambda: row_by_id(auth, table, object_id, build, conn),
+                                       conn))
 
 
 def existing(found: T | None, object_id: str, method: str = "get") -> T:

@@ -2,7 +2,8 @@
 
 Every trigger (password change, app removal, lost Page task, secret reset, user deletion, an
 explicit API call) goes through `revoke`, inside the trigger's own write transaction; once that
-transaction commits, listeners (the validation caches, metrics) hear ``tokens_revoked``.
+transaction commits, the store moves the change counter (every process's caches drop what they knew)
+and listeners (metrics) hear ``tokens_revoked``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pagetoken.core.permissions import MANAGE, TASKS, normalise_tasks
 from pagetoken.store.db import dumps, loads
 from pagetoken.store.tables import page_roles, pages, tokens, users
 
-from . import revoke
+from . import objects, revoke
 from .context import Authority
 from .records import Page
 
@@ -30,17 +30,23 @@ _TASKS = select(page_roles.c.tasks).where(
 
 def tasks_of(auth: Authority, page_id: str, user_id: str, conn: Connection | None = None) -> list[str]:
     """The user's tasks on the Page (none: no role)."""
-    with auth.store.reading(conn) as c:
-        raw = c.execute(_TASKS, {"page_id": page_id, "user_id": user_id}).scalar()
-    return list(loads(raw, []))
+    def load() -> tuple[str, ...]:
+        with auth.store.reading(conn) as c:
+            return tuple(loads(c.execute(_TASKS, {"page_id": page_id, "user_id": user_id}).scalar(), []))
+
+    return list(objects.remembered(auth, ("tasks", page_id, user_id), load, conn))
 
 
 def pages_of(auth: Authority, user_id: str, conn: Connection | None = None) -> list[tuple[Page, list[str]]]:
     """The Pages where the user holds a task, with those tasks, oldest Page first."""
     query = (select(pages, page_roles.c.tasks).select_from(pages.join(page_roles, page_roles.c.page_id == pages.c.id))
              .where(page_roles.c.user_id == user_id).order_by(pages.c.created_at))
-    with auth.store.reading(conn) as c:
-        return [(Page.from_row(r), list(loads(r.tasks, []))) for r in c.execute(query)]
+
+    def load() -> tuple[tuple[Page, tuple[str, ...]], ...]:
+        with auth.store.reading(conn) as c:
+            return tuple((Page.from_row(r), tuple(loads(r.tasks, []))) for r in c.execute(query))
+
+    return [(page, list(tasks)) for page, tasks in objects.remembered(auth, ("pages_of", user_id), load, conn)]
 
 
 def listing(auth: Authority, page_id: str, conn: Connection | None = None) -> list[dict[str, Any]]:

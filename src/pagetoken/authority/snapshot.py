@@ -45,16 +45,10 @@ def _clear(conn: Connection, tables: list[Table]) -> None:
         conn.execute(delete(table))
 
 
-def _forget_caches(auth: Authority) -> None:
-    """Every process, this one included, empties its caches when it sees the change counter move."""
-    auth.store.changes.bump()
-
-
 def reset(auth: Authority) -> None:
     """Empty every table but the master key's sealed values (the token-hash key stays)."""
     with auth.store.write() as conn:
         _clear(conn, state_tables() + [dev_faults, dev_requests, dev_clock])
-    _forget_caches(auth)
 
 
 def _cell(value: Any) -> Any:
@@ -140,5 +134,4 @@ def import_state(auth: Authority, state: Any) -> dict[str, Any]:
                 conn.execute(insert(table), rows[table.name])
             counts[table.name] = len(rows[table.name])
         _fix_sequences(conn, state_tables())
-    _forget_caches(auth)
     return {"success": True, "rows": counts}

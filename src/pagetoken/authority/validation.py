@@ -6,7 +6,7 @@ Page tokens add one read for the role (or the Page's grant) behind them.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import sys
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from pagetoken.core.kinds import Origin, RevocationReason, Source, TokenKind
 from pagetoken.core.permissions import CATALOG, PAGE_PERMISSIONS, task_allows
 from pagetoken.core.proof import same_secret
 from pagetoken.core.tokens import APP_SECRET_PAIR_RE, app_token, is_well_formed
+from pagetoken.core.values import evolve
 from pagetoken.store.db import loads
 from pagetoken.store.tables import authorizations, tokens
 
@@ -46,23 +47,61 @@ def resolve(auth: Authority, token: str, conn: Connection | None = None) -> Vali
     token = token.strip()
     app_id, bar, rest = token.partition("|")
     if bar and app_id.isdigit():
-        with auth.store.reading(conn) as c:
-            return _resolve_app_token(auth, c, app_id, rest, token)
+        return _resolve_app_token(auth, conn, app_id, rest, token)
     if not is_well_formed(token):
         raise errors.InvalidToken()
     digest = auth.hash(token)
-    info = auth.token_cache.get(digest)
-    if info is None:
-        generation = auth.token_cache.generation()
-        with auth.store.reading(conn) as c:
-            info = _load(auth, c, digest)
-        auth.token_cache.put(digest, info, generation)
+    info: ValidToken | None
+    if conn is not None and auth.store.unsettled(conn):
+        info = _load(auth, conn, digest)  # what this transaction wrote is not yet everyone's
+    else:
+        info = auth.token_cache.get(digest)
+        if info is None:
+            generation = auth.token_cache.generation()
+            with auth.store.reading(conn) as c:
+                info = _load(auth, c, digest)
+            auth.token_cache.put(digest, info, generation)
     now = auth.now()
     if info.expires_at is not None and now >= info.expires_at:
         raise errors.TokenExpired(_fmt(info.expires_at), _fmt(now))
     if info.origin == Origin.USER and info.data_access_expires_at is not None and now >= info.data_access_expires_at:
         raise errors.DataAccessExpired()
-    return replace(info, raw=token)
+    return evolve(info, raw=token)
+
+
+_REVOKED = select(tokens.c.revoked_reason).where(tokens.c.id == bindparam("token_id"))
+
+
+def confirm_live(conn: Connection, info: ValidToken) -> None:
+    """Inside the writing transaction that derives a token from `info`: its row is not revoked. What
+    `resolve` answered from memory may be a moment older than a revocation another process just made;
+    this read, in the transaction that holds the write lock, is not."""
+    if info.token_id is None:
+        return
+    row = conn.execute(_REVOKED, {"token_id": info.token_id}).first()
+    if row is None:
+        raise errors.InvalidToken()
+    if row.revoked_reason:
+        raise RevocationReason(row.revoked_reason).error(info.user_id, info.app_id)
+
+
+# The cache holds tens of thousands of validated tokens, most of them of a few apps, users, Pages and
+# scope sets: those are kept once each, not once per token (half the memory of a cached token).
+_SCOPE_SETS: dict[str, tuple[str, ...]] = {}
+
+
+def _scopes(raw: str | None) -> tuple[str, ...]:
+    key = raw or "[]"
+    found = _SCOPE_SETS.get(key)
+    if found is None:
+        if len(_SCOPE_SETS) >= 4096:
+            _SCOPE_SETS.clear()
+        found = _SCOPE_SETS[key] = tuple(sys.intern(s) for s in loads(key, []))
+    return found
+
+
+def _shared(ident: str | None) -> str | None:
+    return sys.intern(ident) if ident is not None else None
 
 
 def _load(auth: Authority, conn: Connection, digest: str) -> ValidToken:
@@ -75,10 +114,11 @@ def _load(auth: Authority, conn: Connection, digest: str) -> ValidToken:
     now = auth.now()
     if row.expires_at is not None and now >= row.expires_at:
         raise errors.TokenExpired(_fmt(row.expires_at), _fmt(now))
-    info = ValidToken(kind=TokenKind(row.kind), app_id=row.app_id, origin=Origin(row.origin),
-                     long_lived=bool(row.long_lived), scopes=tuple(loads(row.scopes, [])), issued_at=row.issued_at,
-                     expires_at=row.expires_at, source=Source(row.how), token_id=row.id, user_id=row.user_id,
-                     page_id=row.page_id, data_access_expires_at=row.data_access_expires_at)
+    info = ValidToken(kind=TokenKind(row.kind), app_id=sys.intern(row.app_id), origin=Origin(row.origin),
+                     long_lived=bool(row.long_lived), scopes=_scopes(row.scopes), issued_at=row.issued_at,
+                     expires_at=row.expires_at, source=Source(row.how), token_id=row.id,
+                     user_id=_shared(row.user_id), page_id=_shared(row.page_id),
+                     data_access_expires_at=row.data_access_expires_at)
     if info.origin == Origin.USER:
         assert info.user_id is not None
         if row.removed_at is not None or row.data_access_expires_at is None:
@@ -99,7 +139,7 @@ def app_token_of(auth: Authority, app_id: str, secret: str) -> str:
     return app_token(app_id, secret, auth.subkey("app-token"))
 
 
-def _resolve_app_token(auth: Authority, conn: Connection, app_id: str, given: str, raw: str) -> ValidToken:
+def _resolve_app_token(auth: Authority, conn: Connection | None, app_id: str, given: str, raw: str) -> ValidToken:
     """``APPID|opaque`` (what client_credentials gives) or ``APPID|APPSECRET``."""
     app = apps.get(auth, app_id, conn)
     real = apps.secret(auth, app_id, conn) if app else None
@@ -123,18 +163,17 @@ def effective_scopes(auth: Authority, info: ValidToken, by_tasks: bool = True, p
     but the tasks forbid answers 10, not 200. A user token with `page_id`: what it may use on that Page."""
     if info.kind == TokenKind.APP:
         return []
-    with auth.store.reading(conn) as c:
-        if info.origin == Origin.APP:
-            assert info.page_id is not None
-            perms, _ = grants.app_page_permissions(auth, info.app_id, info.page_id, conn=c)
-            return [s for s in info.scopes if s in perms]
-        assert info.user_id is not None
-        on_page = info.page_id if info.kind == TokenKind.PAGE else page_id
-        now_granted = set(grants.granted(auth, info.user_id, info.app_id, on_page, conn=c))
-        scopes = [s for s in info.scopes if s in now_granted]
-        if by_tasks and info.kind == TokenKind.PAGE and info.page_id:
-            tasks = roles.tasks_of(auth, info.page_id, info.user_id, c)
-            scopes = [s for s in scopes if task_allows(tasks, CATALOG[s].task)]
+    if info.origin == Origin.APP:
+        assert info.page_id is not None
+        perms, _ = grants.app_page_permissions(auth, info.app_id, info.page_id, conn=conn)
+        return [s for s in info.scopes if s in perms]
+    assert info.user_id is not None
+    on_page = info.page_id if info.kind == TokenKind.PAGE else page_id
+    now_granted = set(grants.granted(auth, info.user_id, info.app_id, on_page, conn=conn))
+    scopes = [s for s in info.scopes if s in now_granted]
+    if by_tasks and info.kind == TokenKind.PAGE and info.page_id:
+        tasks = roles.tasks_of(auth, info.page_id, info.user_id, conn)
+        scopes = [s for s in scopes if task_allows(tasks, CATALOG[s].task)]
     return scopes
 
 
@@ -147,16 +186,15 @@ def granular_scopes(auth: Authority, info: ValidToken, scopes: list[str],
     out: list[dict[str, Any]] = []
     scopes = [s for s in scopes if s not in NOT_GRANULAR]
     if info.kind == TokenKind.USER and info.user_id:
-        with auth.store.reading(conn) as c:
-            by_perm = {g.permission: g for g in grants.list_grants(auth, info.user_id, info.app_id, conn=c)}
-            for scope in scopes:
-                g = by_perm.get(scope)
-                entry: dict[str, Any] = {"scope": scope}
-                if g is not None and scope in PAGE_PERMISSIONS:
-                    targets = g.target_ids if g.target_ids is not None else [
-                        p.id for p, _ in roles.pages_of(auth, info.user_id, c)]
-                    entry["target_ids"] = list(targets)
-                out.append(entry)
+        by_perm = {g.permission: g for g in grants.list_grants(auth, info.user_id, info.app_id, conn=conn)}
+        for scope in scopes:
+            g = by_perm.get(scope)
+            entry: dict[str, Any] = {"scope": scope}
+            if g is not None and scope in PAGE_PERMISSIONS:
+                targets = g.target_ids if g.target_ids is not None else [
+                    p.id for p, _ in roles.pages_of(auth, info.user_id, conn)]
+                entry["target_ids"] = list(targets)
+            out.append(entry)
     elif info.kind == TokenKind.PAGE and info.page_id:
         out = [{"scope": s, "target_ids": [info.page_id]} if s in PAGE_PERMISSIONS else {"scope": s}
                for s in scopes]
@@ -164,12 +202,7 @@ def granular_scopes(auth: Authority, info: ValidToken, scopes: list[str],
 
 
 def describe(auth: Authority, info: ValidToken, conn: Connection | None = None) -> dict[str, Any]:
-    """The `data` of debug_token for a valid token."""
-    with auth.store.reading(conn) as c:
-        return _describe(auth, info, c)
-
-
-def _describe(auth: Authority, info: ValidToken, conn: Connection) -> dict[str, Any]:
+    """The `data` of debug_token for a valid token (from memory while nothing changed)."""
     app = apps.get(auth, info.app_id, conn)
     if info.kind == TokenKind.APP:  # an app token: these five keys only, as the Graph API answers
         return {"app_id": info.app_id, "type": info.kind.debug_type, "application": app.name if app else "",

@@ -30,6 +30,7 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 CANDIDATE_RE = re.compile(
     rf"(?<![0-9A-Za-z])(?:\d{{1,20}}\|)?(EAA[0-9A-Za-z]{{{BODY_LEN + CHECK_LEN}}})(?![0-9A-Za-z])")
 # An app token: ``APPID|`` and the opaque part.
+_BASE62_RE = re.compile("[0-9A-Za-z]+")
 APP_TOKEN_RE = re.compile(rf"(\d{{1,20}})\|(EAA[0-9A-Za-z]{{{BODY_LEN + CHECK_LEN}}})")
 # App tokens in their ``APPID|APPSECRET`` form.
 APP_SECRET_PAIR_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6,20})\|([0-9a-f]{32})(?![0-9A-Za-z])")
@@ -49,7 +50,7 @@ def _checksum(head: str) -> str:
 
 def new_token() -> str:
     """A fresh token: prefix, 262 random bits, checksum."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LEN))
+    body = _base62(secrets.randbelow(62**BODY_LEN), BODY_LEN)
     head = PREFIX + body
     return head + _checksum(head)
 
@@ -67,9 +68,7 @@ def is_well_formed(token: str) -> bool:
     app = APP_TOKEN_RE.fullmatch(token)
     if app:
         token = app.group(2)
-    if len(token) != TOKEN_LEN or not token.startswith(PREFIX):
-        return False
-    if not all(c in ALPHABET for c in token[len(PREFIX) :]):
+    if len(token) != TOKEN_LEN or not token.startswith(PREFIX) or not _BASE62_RE.fullmatch(token, len(PREFIX)):
         return False
     head = token[: -CHECK_LEN]
     return hmac.compare_digest(token[-CHECK_LEN:], _checksum(head))

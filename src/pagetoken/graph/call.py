@@ -10,7 +10,7 @@ the Pages it touched, read by the rate limits and the usage headers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import ValidToken
 from pagetoken.core import errors
+from pagetoken.core.values import evolve
 
 from . import fields as fieldsel
 from . import paging
@@ -63,7 +64,7 @@ class Call:
 
     def resolved(self, **values: Any) -> Call:
         """The same call with what dispatch found out (token, node_id, node_type, route, …)."""
-        return replace(self, **values)
+        return evolve(self, **values)
 
     # ---- parameters ----
 

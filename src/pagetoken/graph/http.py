@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,17 +39,28 @@ NO_STORE = {
 Hook = Callable[[Call], dict[str, str]]
 
 
-def wire_headers(version: str | None, trace_id: str) -> dict[str, str]:
-    """The headers the Graph API puts on every answer: version served, trace ID, revision, no caching."""
-    return {"facebook-api-version": version or DEFAULT_VERSION, "x-fb-trace-id": trace_id,
-            "x-fb-rev": REVISION, **NO_STORE}
+class GraphJSON(Response):
+    """A Graph answer: JSON with the headers the Graph API puts on every answer (version served, trace
+    ID, revision, no caching; the fixed ones encoded once for all), then the call's own."""
+
+    media_type = JSON
+    _FIXED = [(b"content-type", JSON.encode()), (b"x-fb-rev", REVISION.encode()),
+              *((k.lower().encode(), v.encode()) for k, v in NO_STORE.items())]
+
+    def __init__(self, body: Any, status: int, headers: dict[str, str], version: str | None,
+                 trace_id: str) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        self.raw_headers = [(b"content-length", str(len(self.body)).encode()), *self._FIXED,
+                            (b"facebook-api-version", (version or DEFAULT_VERSION).encode()),
+                            (b"x-fb-trace-id", trace_id.encode()),
+                            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())]
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
                   version: str | None = None, trace_id: str | None = None) -> Response:
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return Response(text, status_code=status, media_type=JSON,
-                    headers={**wire_headers(version, trace_id or errors.new_trace_id()), **(headers or {})})
+    return GraphJSON(body, status, headers or {}, version, trace_id or errors.new_trace_id())
 
 
 def error_response(exc: errors.ApiError, headers: dict[str, str] | None = None,
@@ -58,10 +70,23 @@ def error_response(exc: errors.ApiError, headers: dict[str, str] | None = None,
     return json_response(exc.body(trace_id), exc.status, {**exc.headers, **(headers or {})}, version, trace_id)
 
 
+_ESCAPED = re.compile(r"[?#\\]")  # what a URL escapes in a path (`%3F`, `%23`, `%5C`)
+_BASE_URLS: dict[tuple[Any, ...], str] = {}
+
+
 def base_url(request: Request, public_url: str | None) -> str:
+    """Where this server is reached: `public_url`, or what the request's Host header says (worked out
+    once per distinct host; the memory is bounded, since anyone can send any Host)."""
     if public_url:
         return public_url.rstrip("/")
-    return str(request.base_url).rstrip("/")
+    scope = request.scope
+    key = (scope.get("scheme"), scope.get("server"), scope.get("root_path", ""), request.headers.get("host"))
+    found = _BASE_URLS.get(key)
+    if found is None:
+        if len(_BASE_URLS) >= 256:
+            _BASE_URLS.clear()
+        found = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+    return found
 
 
 def after_headers(endpoint: GraphEndpoint, call: Call) -> dict[str, str]:
@@ -92,7 +117,8 @@ class GraphEndpoint:
 
     async def handle(self, request: Request) -> Response:
         call: Call | None = None
-        path, version = strip_version(request.url.path)
+        raw_path = request.scope["path"]  # as request.url.path has it, without building the URL when it can
+        path, version = strip_version(raw_path if not _ESCAPED.search(raw_path) else request.url.path)
         try:
             params = await merged_params(request)
             method = effective_method(request, params)
@@ -120,14 +146,16 @@ class GraphEndpoint:
         first database access stops that attempt and the call runs again in a worker thread."""
         try:
             with self.auth.memory_only():
-                return self.run(call, raw_token)
+                return self.run(call, raw_token, on_loop=True)
         except Authority.NeedsIO:
             return await run_in_threadpool(self.run, call, raw_token)
 
-    def run(self, call: Call, raw_token: str | None) -> Any:
+    def run(self, call: Call, raw_token: str | None, on_loop: bool = False) -> Any:
         """Dispatch one call, then tell `done` how long it took (not for an attempt that needed I/O:
-        the run that follows is the one that counts)."""
-        wall, cpu = time.perf_counter(), time.thread_time()
+        the run that follows is the one that counts). A call run `on_loop` neither waits nor yields,
+        so its wall time is its CPU time: the thread's CPU clock, a system call that costs several
+        microseconds, is read only for calls run in a worker thread."""
+        wall, cpu = time.perf_counter(), (None if on_loop else time.thread_time())
         try:
             for guard in self.first:
                 guard(call, raw_token)
@@ -146,8 +174,9 @@ class GraphEndpoint:
         self._answered(call, raw_token, None)
         return result
 
-    def _done(self, call: Call, wall: float, cpu: float) -> None:
-        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+    def _done(self, call: Call, wall: float, cpu: float | None) -> None:
+        wall = time.perf_counter() - wall
+        cpu = wall if cpu is None else time.thread_time() - cpu
         for hook in self.done:
             hook(call, wall, cpu)
 

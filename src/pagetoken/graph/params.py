@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -81,7 +82,8 @@ def as_text(value: Any) -> str:
 
 async def merged_params(request: Request) -> dict[str, str]:
     """Query string, then the body (form, multipart or JSON); where a name is in both, the body wins."""
-    params: dict[str, str] = dict(request.query_params)
+    # What `request.query_params` holds (the last of repeated names wins), without building it.
+    params: dict[str, str] = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
     if request.method in ("GET", "HEAD"):
         return params
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -72,6 +72,7 @@ class NodeType:
     # The Page an object of this type belongs to (for Page permissions and tasks); None: not a Page object.
     page_of: Callable[[Authority, str], str | None] | None = None
     label: str = ""  # how the Graph API names the type in messages ("Page", "User", …)
+    _edges: tuple[int, frozenset[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.label = self.label or self.name.capitalize()
@@ -89,9 +90,14 @@ class NodeType:
                 return op
         return None
 
-    def readable_edges(self) -> set[str]:
-        """Edges that `fields` may name (`fields=name,feed.limit(2){message}`): one-segment GET routes."""
-        return {op.route for op in self.ops if op.method == "GET" and op.route and "/" not in op.route}
+    def readable_edges(self) -> frozenset[str]:
+        """Edges that `fields` may name (`fields=name,feed.limit(2){message}`): one-segment GET routes
+        (worked out again only when ops were added since)."""
+        known = self._edges
+        if known is None or known[0] != len(self.ops):
+            known = self._edges = (len(self.ops), frozenset(
+                op.route for op in self.ops if op.method == "GET" and op.route and "/" not in op.route))
+        return known[1]
 
 
 class Registry:

@@ -6,14 +6,20 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select
+from sqlalchemy.sql.dml import UpdateBase
 
 from . import db
 from .changes import ChangeCounter, LocalCounter, counter_for
-from .tables import nodes
+from .group import GroupCommit
+from .tables import READ_MODEL, nodes
+from .writers import NoQueue, WriterQueue, queue_for
 
+T = TypeVar("T")
 _AFTER_COMMIT = "pagetoken.after_commit"
+_CHANGED = "pagetoken.read_model_changed"
 _MEMORY_ONLY: ContextVar[bool] = ContextVar("pagetoken_memory_only", default=False)
 
 
@@ -39,10 +45,14 @@ def may_block() -> None:
 
 
 class Store:
-    def __init__(self, engine: Engine, changes: ChangeCounter | None = None) -> None:
+    def __init__(self, engine: Engine, changes: ChangeCounter | None = None,
+                 writers: WriterQueue | NoQueue | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.changes: ChangeCounter = changes or LocalCounter()
+        self.writers = writers or NoQueue()
+        self._group = GroupCommit(self)
+        event.listen(engine, "after_execute", _note_change)
 
     @classmethod
     def open(cls, url: str, upgrade: bool = True) -> Store:
@@ -54,7 +64,8 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, counter_for(engine, db.normalise_url(url)))
+        url = db.normalise_url(url)
+        return cls(engine, counter_for(engine, url), queue_for(url))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -73,10 +84,11 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A writing transaction; what `after_commit` registers on it runs once it has committed."""
+        """A writing transaction; what `after_commit` registers on it runs once it has committed. If it
+        changed what the caches read (`tables.READ_MODEL`), the change counter moves first."""
         may_block()
         after: list[Callable[[], None]] = []
-        with self.engine.connect() as conn:
+        with self.writers.turn(), self.engine.connect() as conn:
             conn = conn.execution_options(writing=True)
             conn.info[_AFTER_COMMIT] = after
             try:
@@ -84,8 +96,29 @@ class Store:
                     yield conn
             finally:
                 del conn.info[_AFTER_COMMIT]
+                changed = conn.info.pop(_CHANGED, False)
+        if changed:
+            self.changes.bump()
         for action in after:
             action()
+
+    def write_grouped(self, work: Callable[[Connection], T]) -> T:
+        """`work(conn)` in a writing transaction it may share with other threads' (`group.py`): its
+        result, or its exception. For short, hot writes (issuing a token)."""
+        may_block()
+        return self._group.run(work)
+
+    @staticmethod
+    def pending_actions(conn: Connection) -> list[Callable[[], None]]:
+        """The after-commit actions registered so far in the writing transaction `conn`."""
+        pending: list[Callable[[], None]] = conn.info[_AFTER_COMMIT]
+        return pending
+
+    @staticmethod
+    def unsettled(conn: Connection | None) -> bool:
+        """True inside a writing transaction that changed what the caches remember: what it reads is
+        not yet everyone's (and may yet roll back), so it must neither come from nor go into a cache."""
+        return conn is not None and bool(conn.info.get(_CHANGED)) and _AFTER_COMMIT in conn.info
 
     @staticmethod
     def after_commit(conn: Connection, action: Callable[[], None]) -> None:
@@ -97,7 +130,17 @@ class Store:
 
     def close(self) -> None:
         self.changes.close()
+        self.writers.close()
         self.engine.dispose()
+
+
+def _note_change(conn: Connection, statement: Any, *_args: Any) -> None:
+    """Engine hook: remember that this writing transaction ran a statement that can make a cached row
+    wrong, so that `Store.write` bumps the change counter once it commits."""
+    if isinstance(statement, UpdateBase) and _AFTER_COMMIT in conn.info:
+        kinds = READ_MODEL.get(getattr(statement.table, "name", ""))
+        if kinds is not None and statement.__visit_name__ in kinds:
+            conn.info[_CHANGED] = True
 
 
 def new_id() -> str:

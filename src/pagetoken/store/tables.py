@@ -349,3 +349,20 @@ dev_requests = Table(
     Column("code", Integer, nullable=True),
     Column("subcode", Integer, nullable=True),
 )
+
+
+# What the authority keeps in memory (validated tokens, apps, Pages, object types, grants, roles), and
+# the statements that can make a remembered row wrong: a write transaction that ran one of them bumps
+# the change counter once it commits, and every process and node drops what it cached. Inserting a
+# token or an object cannot (nothing remembers that a row is missing), so issuing tokens and posting
+# content leave the caches warm.
+READ_MODEL = {
+    "tokens": frozenset({"update", "delete"}),
+    "apps": frozenset({"update", "delete"}),
+    "pages": frozenset({"update", "delete"}),
+    "users": frozenset({"update", "delete"}),
+    "nodes": frozenset({"update", "delete"}),
+    "grants": frozenset({"insert", "update", "delete"}),
+    "authorizations": frozenset({"insert", "update", "delete"}),
+    "page_roles": frozenset({"insert", "update", "delete"}),
+}
