@@ -153,16 +153,27 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def rss_mb(pid: int) -> dict[int, float]:
-    """VmRSS of `pid` and of every process below it, in MB (from /proc/PID/status)."""
-    out: dict[int, float] = {}
+def rss_mb(pid: int) -> dict[str, float]:
+    """VmRSS in MB (from /proc/PID/status) of `pid` and of every process below it, by role: "supervisor"
+    (`pid` itself), "worker N", or what else it is (multiprocessing's resource tracker)."""
+    out: dict[str, float] = {}
+    workers = 0
     for p in process_tree(pid):
         try:
             found = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{p}/status").read_text(), re.M)
+            cmdline = Path(f"/proc/{p}/cmdline").read_text().replace("\0", " ")
         except OSError:
+            continue  # it ended meanwhile
+        if not found:
             continue
-        if found:
-            out[p] = round(int(found.group(1)) / 1024, 1)
+        if p == pid:
+            role = "supervisor"
+        elif "resource_tracker" in cmdline:
+            role = "resource tracker"
+        else:
+            workers += 1
+            role = f"worker {workers}"
+        out[role] = round(int(found.group(1)) / 1024, 1)
     return out
 
 

@@ -6,6 +6,7 @@ and on PostgreSQL (a throwaway cluster); and `debug_token` beside django-oauth-t
         [--backends sqlite,postgresql] [--no-dot] [--results PATH]
 
 Scenarios: the hello; `GET /v25.0/{page-id}?fields=id,name` with a Page token and appsecret_proof;
+`GET /v25.0/{page-id}/feed?limit=25` (25 posts) with the Page token;
 `GET /v25.0/debug_token` of a Page token with the app token; `fb_exchange_token` of a long-lived user
 token (a write each); the app-token Page exchanges: `GET /{page-id}?fields=access_token` with the app
 token and appsecret_proof (long-lived), and `client_credentials` with `page_id` (short-lived); and the
@@ -43,8 +44,6 @@ from bench.common import (  # noqa: E402
 from bench.peers import dot  # noqa: E402
 from bench.scene import open_authority, seed  # noqa: E402
 
-SCENARIOS = ["page_read", "debug_token", "fb_exchange_token", "app_page_token", "client_credentials_page"]
-
 
 def proof(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
@@ -56,6 +55,7 @@ def urls(base: str, s: dict[str, str]) -> dict[str, str]:
         "page_read": f"{base}/v25.0/{s['page_id']}?" + urlencode(
             {"fields": "id,name", "access_token": s["page_token"], "appsecret_proof": proof(s["secret"],
                                                                                              s["page_token"])}),
+        "page_feed": f"{base}/v25.0/{s['page_id']}/feed?" + urlencode({"limit": "25", "access_token": s["page_token"]}),
         "debug_token": f"{base}/v25.0/debug_token?" + urlencode(
             {"input_token": s["page_token"], "access_token": s["app_token"]}),
         "fb_exchange_token": f"{base}/oauth/access_token?" + urlencode(

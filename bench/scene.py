@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from pagetoken.authority import apps, issue, oauth, pages, users, validation
+from pagetoken.authority import apps, issue, oauth, pages, posts, users, validation
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import tokens as token_format
 from pagetoken.core.kinds import Origin, Source, TokenKind
@@ -25,12 +25,14 @@ def open_authority(data_dir: Path, db_url: str | None = None) -> Authority:
     return Authority.open(Settings(data_dir=data_dir, db_url=db_url))
 
 
-def seed(auth: Authority) -> dict[str, str]:
-    """An app, its owner (who granted every Page permission, for every Page), a Page, a long-lived user
-    token, a long-lived Page token and the app token."""
+def seed(auth: Authority, n_posts: int = 25) -> dict[str, str]:
+    """An app, its owner (who granted every Page permission, for every Page), a Page with `n_posts` posts,
+    a long-lived user token, a long-lived Page token and the app token."""
     user, _ = users.create(auth, "Bench Owner", "bench@example.com", "correct horse battery")
     app, secret = apps.create(auth, "Bench App", owner_id=user.id)
     page = pages.create(auth, "Bench Page", "Bakery", user.id)
+    for i in range(n_posts):
+        posts.create(auth, page.id, f"post {i}")
     short = oauth.grant_and_token(auth, app, user.id, sorted(PAGE_PERMISSIONS), [], None).access_token
     with auth.store.write() as conn:
         long_token, _ = issue.extend(auth, conn, validation.resolve(auth, short, conn))

@@ -58,6 +58,10 @@ def walk(url: str, prefix: str, sequence: list[tuple[str, str]], folder: Path, b
         raise BenchFailure(f"wrk did not finish the {len(sequence)} validations within {bound:.0f} s:\n{rest}{err}")
     if result["failed"]:
         raise BenchFailure(f"{result['failed']} of {len(sequence)} validations were refused")
+    for phase, label in (("c", "cold"), ("h", "warm")):
+        if result[label]["n"] != sum(1 for p, _t in sequence if p == phase):
+            raise BenchFailure(f"{result[label]['n']} {label} answers counted for "
+                               f"{sum(1 for p, _t in sequence if p == phase)} {label} validations")
     if "Socket errors" in rest:
         raise BenchFailure(f"socket errors while validating:\n{rest}")
     return result
@@ -110,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                        "warm_p50_ms": round(figures["warm"]["p50_us"] / 1000, 3),
                        "warm_p99_ms": round(figures["warm"]["p99_us"] / 1000, 3),
                        "rss_mb_total": round(sum(rss.values()), 1), "rss_mb_max": max(rss.values()),
-                       "rss_mb_processes": sorted(rss.values()),
+                       "rss_mb_processes": rss,
                        "load_rows_per_s": round(added / max(load_s, 1e-9))}
                 out["sizes"][str(size)] = row
                 print(f"  {size:>9,} stored: cold p50 {row['cold_p50_ms']:.2f} ms p99 {row['cold_p99_ms']:.2f} ms,"

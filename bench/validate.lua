@@ -17,7 +17,7 @@ end
 
 local phases, tokens = {}, {}
 local prefix
-local sent, answered, started = 0, 0, 0
+local answered, started = 0, 0
 local times = { c = {}, h = {} }
 local failed, reported = 0, false
 
@@ -31,10 +31,11 @@ function init(args)
 end
 
 function request()
-  -- past the end, repeat the last token until wrk is stopped (those answers are not counted)
-  sent = math.min(sent + 1, #tokens)
+  -- One connection, no pipelining: the request going out is always the one after the last answer.
+  -- (Counted from the answers, not the calls: wrk calls request() once more to check the script.)
+  -- Past the end, the last token again until wrk is stopped (those answers are not counted).
   started = now_us()
-  return wrk.format("GET", prefix .. tokens[sent])
+  return wrk.format("GET", prefix .. tokens[math.min(answered + 1, #tokens)])
 end
 
 local function percentile(list, q)

@@ -24,10 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select  # noqa: E402
-
 from bench.common import RESULTS, BenchFailure, pagetoken_server, save  # noqa: E402
 from bench.scene import DAY, bulk_tokens, open_authority, seed  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from pagetoken.client import GraphClient, Rotator, StaticKeys, TokenInfo, Vault  # noqa: E402
 from pagetoken.core.keyring import new_key  # noqa: E402

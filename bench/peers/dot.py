@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from bench.common import ROOT, BenchFailure, Server, free_port, measure
 
 PEERS = Path(__file__).resolve().parent
@@ -64,8 +65,12 @@ def measure_introspection(seconds: float, warmup: float, connections: int, worke
     server = Server(cmd, f"http://127.0.0.1:{port}/o/introspect/?token=probe", env, log=folder / "gunicorn.log")
     server.start(probe_headers=headers)
     try:
+        answer = httpx.get(url, headers=headers, timeout=10)
+        if answer.status_code != 200 or answer.json().get("active") is not True:
+            raise BenchFailure(f"the peer does not find its token active: {answer.status_code} {answer.text}")
         result: dict[str, Any] = dict(measure(url, seconds, warmup, connections, headers))
     finally:
         server.stop()
     result["versions"] = versions(python)
+    result["active"] = True
     return result
