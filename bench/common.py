@@ -58,7 +58,8 @@ def machine() -> dict[str, Any]:
     if meminfo.exists():
         found = re.search(r"^MemTotal:\s+(\d+) kB", meminfo.read_text(), re.M)
         ram_mb = int(found.group(1)) // 1024 if found else 0
-    return {"cores": os.cpu_count(), "cpu": model, "ram_mb": ram_mb, "python": sys.version.split()[0]}
+    return {"cores": os.cpu_count(), "cpu": model, "ram_mb": ram_mb, "python": sys.version.split()[0],
+            "load_1m": round(os.getloadavg()[0], 2)}
 
 
 def save(results_path: Path, key: str, value: dict[str, Any]) -> None:

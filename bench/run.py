@@ -7,7 +7,7 @@ results file holds, so figures of groups not run are kept from their last run):
   http        hello, Page read, Page feed, debug_token, fb_exchange_token and the app-token Page
               exchanges on SQLite and PostgreSQL, and django-oauth-toolkit's introspection (~4 min)
   validation  validation latency, cold and warm, and server RSS with 10k, 100k and 1M tokens (~4 min)
-  vault       the client vault rotating 10k due tokens against a real server (~3 min)
+  vault       the client vault rotating 10k due tokens against a real server (~3 to 7 min)
   revocation  a revocation seen by every other node, three nodes on one PostgreSQL (~1 min)
   report      docs/PERFORMANCE.md and docs/images/performance.png from bench/results/latest.json
 
