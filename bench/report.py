@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ NAMES = {
     "client_credentials_page": "app → Page token: `client_credentials` with `page_id`",
     "dot_introspection": "django-oauth-toolkit introspection (gunicorn, SQLite)",
 }
+LIMITS = Path(__file__).resolve().parent / "limits.md"  # hand-written: what limits the figures now
 RATIO_TARGETS = {"page_read": 0.5, "debug_token": 0.5}
 MIN_RATE = {"fb_exchange_token.sqlite": 1000.0}
 
@@ -187,6 +189,9 @@ def render(results: dict[str, Any], image_rel: str) -> str:
     head = ["## Targets", "", "| target | wanted | met |", "|---|---|---|"]
     head += [f"| {name} | {wanted} | {mark(met)} |" for name, wanted, met in targets]
     out += head + ["", f"![Throughput ratios and validation latency]({image_rel})", ""] + sections
+    if LIMITS.exists():
+        notes = re.sub(r"<!--.*?-->\s*", "", LIMITS.read_text(), flags=re.S).strip()
+        out += ["## What limits it now", "", notes, ""]
     out += ["## Running it", "",
             "`make bench` (installs wrk from Debian when missing) runs everything in 8 to 12 minutes on two "
             "cores; `make bench BENCH=http,validation` runs a subset (`make bench-help` lists them). Each "
