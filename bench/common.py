@@ -76,17 +76,18 @@ class Server:
     """A server process (its output in a log file), up once `probe` answers 2xx."""
 
     def __init__(self, cmd: list[str], probe: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
-                 log: Path | None = None) -> None:
+                 log: Path | None = None, url: str = "") -> None:
         self.cmd, self.probe, self.env, self.cwd = cmd, probe, env or {}, cwd
+        self.url = url  # where to send requests, when it is not just the probe's origin
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0, probe_headers: dict[str, str] | None = None) -> Server:
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 - the process owns it
-        self.proc = subprocess.Popen(self.cmd, env={**os.environ, **self.env}, cwd=self.cwd, stdout=out,
-                                     stderr=subprocess.STDOUT)
-        if self.log:
-            out.close()  # type: ignore[union-attr]
+        log = open(self.log, "ab") if self.log else None  # noqa: SIM115 - the process owns it
+        self.proc = subprocess.Popen(self.cmd, env={**os.environ, **self.env}, cwd=self.cwd,
+                                     stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        if log is not None:
+            log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -131,10 +132,8 @@ def pagetoken_server(data_dir: Path, workers: int, db_url: str | None = None,
     if db_url:
         cmd += ["--db", db_url]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    server = Server(cmd, f"http://127.0.0.1:{port}/healthz", {**UNLIMITED, **(env or {})},
-                    log=data_dir / "server.log")
-    server.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
-    return server
+    return Server(cmd, f"http://127.0.0.1:{port}/healthz", {**UNLIMITED, **(env or {})}, log=data_dir / "server.log",
+                  url=f"http://127.0.0.1:{port}")
 
 
 def process_tree(pid: int) -> list[int]:

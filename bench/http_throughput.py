@@ -99,7 +99,7 @@ def pagetoken_runs(args: argparse.Namespace, backend: str, tmp: Path) -> dict[st
             auth.close()
         out: dict[str, dict[str, float]] = {}
         with pagetoken_server(data, args.workers, db_url) as server:
-            for name, url in urls(server.url, scene).items():  # type: ignore[attr-defined]
+            for name, url in urls(server.url, scene).items():
                 out[name] = measure(url, args.seconds, args.warmup, args.connections)
                 show(f"{name} ({backend})", out[name])
         return out

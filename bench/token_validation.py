@@ -106,8 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 sequence += [("h", cold[i % WARM_SET]) for i in range(args.warm)]
                 with pagetoken_server(folder / "data", args.workers) as server:
                     prefix = "/v25.0/me?fields=id&access_token="
-                    figures = walk(server.url, prefix, sequence, folder,  # type: ignore[attr-defined]
-                                   bound=60 + len(sequence) * 0.05)
+                    figures = walk(server.url, prefix, sequence, folder, bound=60 + len(sequence) * 0.05)
                     rss = rss_mb(server.pid)
                 row = {"cold_p50_ms": round(figures["cold"]["p50_us"] / 1000, 3),
                        "cold_p99_ms": round(figures["cold"]["p99_us"] / 1000, 3),

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             auth.close()
         url, key = f"sqlite:///{folder / 'vault.db'}", new_key()
         with pagetoken_server(folder / "data", args.workers) as server:
-            base = server.url  # type: ignore[attr-defined]
+            base = server.url
             vault = Vault(url, StaticKeys([key]))
             soon = int(time.time() + 3 * DAY)  # a 60-day token with 3 days left: due under the 7-day margin
             issued = soon - int(60 * DAY)
