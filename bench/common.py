@@ -70,6 +70,38 @@ def save(results_path: Path, key: str, value: dict[str, Any]) -> None:
     results_path.write_text(json.dumps(previous, indent=2) + "\n")
 
 
+class Postgres:
+    """A PostgreSQL to benchmark on: the one at `url` (its maintenance database) when given, else a throwaway
+    cluster (initdb + pg_ctl in a temporary folder, as the postgres user when root) stopped at the end."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url, self.cluster = url, None
+
+    def __enter__(self) -> Postgres:
+        if self.url is None:
+            from tests.support.postgres import Cluster
+
+            self.cluster = Cluster().start()
+            self.url = self.cluster.url
+        return self
+
+    def database(self, prefix: str) -> str:
+        """A new, empty database; its URL."""
+        import uuid
+
+        import psycopg
+
+        assert self.url is not None
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+
+
 # ---- servers ----
 
 class Server:

@@ -33,6 +33,7 @@ from bench.common import (  # noqa: E402
     BIN,
     RESULTS,
     ROOT,
+    Postgres,
     Server,
     free_port,
     measure,
@@ -82,30 +83,24 @@ def hello(args: argparse.Namespace) -> dict[str, float]:
 
 def pagetoken_runs(args: argparse.Namespace, backend: str, tmp: Path) -> dict[str, dict[str, float]]:
     """Every scenario against `pagetoken serve` on one backend."""
-    cluster = None
-    db_url = None
     if backend == "postgresql":
-        from tests.support.postgres import Cluster
+        with Postgres(args.postgres) as pg:
+            return scenarios(args, backend, tmp / backend, pg.database("bench"))
+    return scenarios(args, backend, tmp / backend, None)
 
-        cluster = Cluster().start()
+
+def scenarios(args: argparse.Namespace, backend: str, data: Path, db_url: str | None) -> dict[str, dict[str, float]]:
+    auth = open_authority(data, db_url)
     try:
-        if cluster is not None:
-            db_url = cluster.create_database("bench")
-        data = tmp / backend
-        auth = open_authority(data, db_url)
-        try:
-            scene = seed(auth)
-        finally:
-            auth.close()
-        out: dict[str, dict[str, float]] = {}
-        with pagetoken_server(data, args.workers, db_url) as server:
-            for name, url in urls(server.url, scene).items():
-                out[name] = measure(url, args.seconds, args.warmup, args.connections)
-                show(f"{name} ({backend})", out[name])
-        return out
+        scene = seed(auth)
     finally:
-        if cluster is not None:
-            cluster.stop()
+        auth.close()
+    out: dict[str, dict[str, float]] = {}
+    with pagetoken_server(data, args.workers, db_url) as server:
+        for name, url in urls(server.url, scene).items():
+            out[name] = measure(url, args.seconds, args.warmup, args.connections)
+            show(f"{name} ({backend})", out[name])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="server processes of each server")
     parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite, postgresql or both")
     parser.add_argument("--no-dot", action="store_true", help="leave out django-oauth-toolkit")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL to create the database on "
+                        "(default: a throwaway cluster)")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     require_wrk()
