@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8787
 
-.PHONY: serve test lint typecheck bench clean screenshots
+.PHONY: serve test lint typecheck bench bench-help clean screenshots
 
 # `serve` needs only the runtime dependencies; `test` adds the dev extra on top.
 $(STAMP): pyproject.toml
@@ -38,8 +38,16 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# Every benchmark against real `pagetoken serve` processes with wrk (installed from Debian when missing),
+# then docs/PERFORMANCE.md. A subset: `make bench BENCH=http,validation` (`make bench-help` lists them).
+BENCH ?= all
 bench: $(DEV_STAMP)
-	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@command -v wrk >/dev/null 2>&1 || { echo "bench: installing wrk from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(BIN)/python bench/run.py --only $(BENCH)
+
+bench-help: $(DEV_STAMP)
+	@$(BIN)/python bench/run.py --help
 
 clean:
 	rm -rf $(VENV) pagetoken-data .pytest_cache .mypy_cache .ruff_cache

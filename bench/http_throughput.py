@@ -1,13 +1,18 @@
-"""Graph calls per second against real `pagetoken serve` processes, with wrk, each as a ratio to a
-bare Starlette "hello" on uvicorn measured in the same run (the framework's ceiling on this machine).
+"""Graph calls per second against real `pagetoken serve` processes, with wrk, each as a ratio to a bare
+Starlette "hello" on uvicorn measured in the same run (the framework's ceiling on this machine), on SQLite
+and on PostgreSQL (a throwaway cluster); and `debug_token` beside django-oauth-toolkit's introspection.
 
-    .venv/bin/python bench/http_throughput.py [--seconds 10] [--connections 32] [--workers 2]
+    .venv/bin/python bench/http_throughput.py [--seconds 6] [--warmup 2] [--connections 32] [--workers 2]
+        [--backends sqlite,postgresql] [--no-dot] [--results PATH]
 
 Scenarios: the hello; `GET /v25.0/{page-id}?fields=id,name` with a Page token and appsecret_proof;
-`GET /v25.0/debug_token` of a Page token with the app token; `fb_exchange_token` (a write each).
+`GET /v25.0/{page-id}/feed?limit=25` (25 posts) with the Page token;
+`GET /v25.0/debug_token` of a Page token with the app token; `fb_exchange_token` of a long-lived user
+token (a write each); the app-token Page exchanges: `GET /{page-id}?fields=access_token` with the app
+token and appsecret_proof (long-lived), and `client_credentials` with `page_id` (short-lived); and the
+peer, django-oauth-toolkit's `/o/introspect/` on gunicorn (SQLite, as many workers), in its own venv.
 Every scenario gets a warm-up run first. Only successful answers count: any non-2xx answer or socket
-error fails the run (exit 1). Results go to bench/results/latest.json under "http". Targets only
-127.0.0.1; each wrk run is bounded in time.
+error fails the run (exit 1). Results go under "http". Targets only 127.0.0.1; every run is bounded.
 """
 
 from __future__ import annotations
@@ -15,163 +20,135 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import json
-import os
-import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from pagetoken.authority import apps, issue, oauth, pages, users, validation  # noqa: E402
-from pagetoken.authority.context import Authority, Settings  # noqa: E402
-from pagetoken.core.permissions import PAGE_PERMISSIONS  # noqa: E402
-
-RESULTS = ROOT / "bench" / "results" / "latest.json"
-UNLIMITED = {"PAGETOKEN_RATE_APP_LIMIT": "1000000000", "PAGETOKEN_RATE_USER_LIMIT": "1000000000",
-             "PAGETOKEN_RATE_PAGE_LIMIT": "1000000000", "PAGETOKEN_RATE_TIME_SECONDS": "1000000000",
-             "PAGETOKEN_RATE_CPU_SECONDS": "1000000000"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.common import (  # noqa: E402
+    BIN,
+    RESULTS,
+    ROOT,
+    Postgres,
+    Server,
+    free_port,
+    measure,
+    pagetoken_server,
+    require_wrk,
+    save,
+    show,
+)
+from bench.peers import dot  # noqa: E402
+from bench.scene import open_authority, seed  # noqa: E402
 
 
-def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server at {url} exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit(f"the server at {url} did not come up in {timeout:.0f} s")
+def proof(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def seed(data_dir: Path) -> dict[str, str]:
-    """An app, its owner, a Page, a long-lived user token and a Page token, in a fresh data folder."""
-    auth = Authority.open(Settings(data_dir=data_dir))
-    try:
-        user, _ = users.create(auth, "Bench Owner", "bench@example.com", "correct horse battery")
-        app, secret = apps.create(auth, "Bench App", owner_id=user.id)
-        page = pages.create(auth, "Bench Page", "Bakery", user.id)
-        short = oauth.grant_and_token(auth, app, user.id, sorted(PAGE_PERMISSIONS), [], None).access_token
-        with auth.store.write() as conn:
-            long_token, _ = issue.extend(auth, conn, validation.resolve(auth, short, conn))
-            page_token = issue.page_token_for_user(auth, conn, validation.resolve(auth, long_token, conn), page.id)
-        app_token = oauth.client_credentials(auth, app, None).access_token
-    finally:
-        auth.close()
-    assert page_token is not None
-    return {"app_id": app.id, "secret": secret, "page_id": page.id, "user_token": long_token,
-            "page_token": page_token, "app_token": app_token}
+def urls(base: str, s: dict[str, str]) -> dict[str, str]:
+    """Each scenario's URL on a server at `base` seeded with `s`."""
+    return {
+        "page_read": f"{base}/v25.0/{s['page_id']}?" + urlencode(
+            {"fields": "id,name", "access_token": s["page_token"], "appsecret_proof": proof(s["secret"],
+                                                                                             s["page_token"])}),
+        "page_feed": f"{base}/v25.0/{s['page_id']}/feed?" + urlencode({"limit": "25", "access_token": s["page_token"]}),
+        "debug_token": f"{base}/v25.0/debug_token?" + urlencode(
+            {"input_token": s["page_token"], "access_token": s["app_token"]}),
+        "fb_exchange_token": f"{base}/oauth/access_token?" + urlencode(
+            {"grant_type": "fb_exchange_token", "client_id": s["app_id"], "client_secret": s["secret"],
+             "fb_exchange_token": s["user_token"]}),
+        "app_page_token": f"{base}/v25.0/{s['page_id']}?" + urlencode(
+            {"fields": "access_token", "access_token": s["app_token"],
+             "appsecret_proof": proof(s["secret"], s["app_token"])}),
+        "client_credentials_page": f"{base}/oauth/access_token?" + urlencode(
+            {"grant_type": "client_credentials", "client_id": s["app_id"], "client_secret": s["secret"],
+             "page_id": s["page_id"]}),
+    }
 
 
-LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
-UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s", "--latency", url],
-                         capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if bad or (errors and any(int(n) for n in errors.groups())):
-        raise SystemExit(f"failed answers while measuring {url.split('?')[0]}:\n{out}")
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    lat = {m.group(1): float(m.group(2)) * UNIT[m.group(3)] for m in LATENCY.finditer(out)}
-    if rate is None or "50" not in lat or "99" not in lat:
-        raise SystemExit(f"could not read wrk's output:\n{out}")
-    return {"req_s": float(rate.group(1)), "p50_ms": lat["50"], "p99_ms": lat["99"]}
-
-
-def start(cmd: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    wait_up(url, proc)
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` installs it)")
-    bindir = Path(sys.executable).parent
-    results: dict[str, dict[str, float]] = {}
-
-    def measure(name: str, url: str) -> None:
-        wrk(url, 2, args.connections)  # warm-up, not counted
-        results[name] = wrk(url, args.seconds, args.connections)
-        print(f"  {name:<18} {results[name]['req_s']:>9.0f} req/s   p50 {results[name]['p50_ms']:.2f} ms"
-              f"   p99 {results[name]['p99_ms']:.2f} ms", flush=True)
-
+def hello(args: argparse.Namespace) -> dict[str, float]:
     port = free_port()
     # The hello gets the same TCP_NODELAY as pagetoken's listener (uvicorn's multi-worker socket lacks it,
     # which would cap both at ~40 ms per answer and measure the kernel's delayed ACK, not the framework).
-    hello = start([str(bindir / "uvicorn"), "bench.peers.hello:app", "--port", str(port), "--workers",
-                   str(args.workers), "--log-level", "warning", "--http", "pagetoken.guards:HeaderTimeoutProtocol"],
-                  {"PYTHONPATH": str(ROOT)}, f"http://127.0.0.1:{port}/")
-    try:
-        measure("hello", f"http://127.0.0.1:{port}/")
-    finally:
-        stop(hello)
+    cmd = [str(BIN / "uvicorn"), "bench.peers.hello:app", "--host", "127.0.0.1", "--port", str(port), "--workers",
+           str(args.workers), "--log-level", "warning", "--http", "pagetoken.guards:HeaderTimeoutProtocol"]
+    with Server(cmd, f"http://127.0.0.1:{port}/", {"PYTHONPATH": str(ROOT)}):
+        return measure(f"http://127.0.0.1:{port}/", args.seconds, args.warmup, args.connections)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        s = seed(data)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**UNLIMITED, "PAGETOKEN_DATA_DIR": str(data)}
-        server = start([str(bindir / "pagetoken"), "--data-dir", str(data), "serve", "--port", str(port),
-                        "--workers", str(args.workers), "--log-level", "warning"], env, f"{base}/healthz")
-        try:
-            proof = hmac.new(s["secret"].encode(), s["page_token"].encode(), hashlib.sha256).hexdigest()
-            measure("page_read", f"{base}/v25.0/{s['page_id']}?" + urlencode(
-                {"fields": "id,name", "access_token": s["page_token"], "appsecret_proof": proof}))
-            measure("debug_token", f"{base}/v25.0/debug_token?" + urlencode(
-                {"input_token": s["page_token"], "access_token": s["app_token"]}))
-            measure("fb_exchange_token", f"{base}/oauth/access_token?" + urlencode(
-                {"grant_type": "fb_exchange_token", "client_id": s["app_id"], "client_secret": s["secret"],
-                 "fb_exchange_token": s["user_token"]}))
-        finally:
-            stop(server)
+
+def pagetoken_runs(args: argparse.Namespace, backend: str, tmp: Path) -> dict[str, dict[str, float]]:
+    """Every scenario against `pagetoken serve` on one backend."""
+    if backend == "postgresql":
+        with Postgres(args.postgres) as pg:
+            return scenarios(args, backend, tmp / backend, pg.database("bench"))
+    return scenarios(args, backend, tmp / backend, None)
+
+
+def scenarios(args: argparse.Namespace, backend: str, data: Path, db_url: str | None) -> dict[str, dict[str, float]]:
+    auth = open_authority(data, db_url)
+    try:
+        scene = seed(auth)
+    finally:
+        auth.close()
+    out: dict[str, dict[str, float]] = {}
+    with pagetoken_server(data, args.workers, db_url) as server:
+        for name, url in urls(server.url, scene).items():
+            out[name] = measure(url, args.seconds, args.warmup, args.connections)
+            show(f"{name} ({backend})", out[name])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="each measured wrk run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="the warm-up run before each (not counted)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="server processes of each server")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    parser.add_argument("--no-dot", action="store_true", help="leave out django-oauth-toolkit")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL to create the database on "
+                        "(default: a throwaway cluster)")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    require_wrk()
+    backends = [b for b in args.backends.split(",") if b]
+    if not backends or set(backends) - {"sqlite", "postgresql"}:
+        parser.error("--backends takes sqlite, postgresql or both")
+
+    results: dict[str, Any] = {}
+    results["hello"] = hello(args)
+    show("hello (bare Starlette)", results["hello"])
+    tmp = Path(tempfile.mkdtemp(prefix="pagetoken-bench-"))
+    try:
+        for backend in backends:
+            for name, r in pagetoken_runs(args, backend, tmp).items():
+                results[f"{name}.{backend}"] = r
+        if not args.no_dot:
+            results["dot_introspection"] = dot.measure_introspection(args.seconds, args.warmup, args.connections,
+                                                                     args.workers, tmp / "dot")
+            show("django-oauth-toolkit introspection", results["dot_introspection"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
     ceiling = results["hello"]["req_s"]
-    print(f"\n  {'scenario':<18} {'req/s':>9} {'ratio to hello':>15}")
-    for name, r in results.items():
+    for r in results.values():
         r["ratio"] = round(r["req_s"] / ceiling, 4)
-        print(f"  {name:<18} {r['req_s']:>9.0f} {r['ratio']:>15.3f}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    previous["http"] = {"machine": f"{os.cpu_count()} cores", "workers": args.workers,
-                        "connections": args.connections, "seconds": args.seconds, "results": results,
-                        "measured_at": int(time.time())}
-    RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
+    summary: dict[str, Any] = {"workers": args.workers, "connections": args.connections, "seconds": args.seconds,
+                               "warmup": args.warmup, "results": results}
+    if "dot_introspection" in results:
+        summary["debug_token_vs_dot"] = {
+            b: round(results[f"debug_token.{b}"]["req_s"] / results["dot_introspection"]["req_s"], 2)
+            for b in backends}
+        print(f"  debug_token ÷ django-oauth-toolkit introspection: {summary['debug_token_vs_dot']}")
+    print(f"\n  {'scenario':<34} {'req/s':>9} {'ratio to hello':>15}")
+    for name, r in results.items():
+        print(f"  {name:<34} {r['req_s']:>9.0f} {r['ratio']:>15.3f}")
+    save(args.results, "http", summary)
     return 0
 
 

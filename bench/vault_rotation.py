@@ -1,8 +1,14 @@
-"""How fast is the vault? Sealed writes and reads, the due scan, and a rotation pass by N workers.
+"""The client vault's rotation of N due tokens against a real `pagetoken serve`: total time and tokens/s.
 
-Prints figures; exits non-zero unless every due token was rotated exactly once.
-Bounded loops, 127.0.0.1 only (a stand-in Graph from the tests).
-Usage: python bench/vault_rotation.py [--tokens N] [--workers N] [--db URL]
+    .venv/bin/python bench/vault_rotation.py [--tokens 10000] [--rotators 4] [--workers 2] [--results PATH]
+
+N long-lived user tokens are bulk-loaded into the server's store (the rows `issue` writes), then put into
+a SQLite vault (sealed writes, timed) with metadata of 60-day tokens that expire in 3 days, so every one is due
+under the 7-day margin. `--rotators` threads, each with its own vault and client, run `rotate_due`: per
+token a lease, `fb_exchange_token`, `debug_token`, the sealed write of the fresh token and the revocation
+of the old one. The run fails (exit 1) unless every due token was rotated exactly once: one exchange per
+old token (counted in the server's store), every old token revoked, no row left due. 127.0.0.1 only.
+Results: "vault".
 """
 
 from __future__ import annotations
@@ -12,82 +18,101 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.client.fakegraph import FakeGraph  # noqa: E402
+from bench.common import RESULTS, BenchFailure, pagetoken_server, save  # noqa: E402
+from bench.scene import DAY, bulk_tokens, open_authority, seed  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from pagetoken.client import GraphClient, Rotator, StaticKeys, ValidToken, Vault  # noqa: E402
-from pagetoken.core.clock import ManualClock  # noqa: E402
+from pagetoken.client import GraphClient, Rotator, StaticKeys, TokenInfo, Vault  # noqa: E402
 from pagetoken.core.keyring import new_key  # noqa: E402
-
-DAY = 86400
-
-
-def rate(label: str, count: int, seconds: float) -> None:
-    print(f"{label:<34} {count:>6} in {seconds:6.2f} s   {count / seconds:9.0f}/s")
+from pagetoken.store.tables import tokens as tokens_table  # noqa: E402
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tokens", type=int, default=300, help="tokens in the vault")
-    parser.add_argument("--workers", type=int, default=4, help="rotating workers (threads, one vault each)")
-    parser.add_argument("--db", default=None, help="vault URL (default: SQLite in a temporary folder)")
-    args = parser.parse_args()
+def rate(label: str, count: int, seconds: float) -> dict[str, float]:
+    print(f"  {label:<30} {count:>7} in {seconds:7.2f} s   {count / seconds:9.0f}/s", flush=True)
+    return {"count": count, "seconds": round(seconds, 3), "per_s": round(count / seconds, 1)}
 
-    url = args.db or f"sqlite:///{Path(tempfile.mkdtemp()) / 'vault.db'}"
-    key = new_key()
-    clock = ManualClock(1_800_000_000.0)
-    graph = FakeGraph(clock=clock).start()
-    try:
-        vault = Vault(url, StaticKeys([key]), clock)
-        tokens = [graph.user_token() for _ in range(args.tokens)]
-        started = time.perf_counter()
-        for i, token in enumerate(tokens):
-            t = graph.tokens[token]
-            vault.put(f"u{i:05d}", token, ValidToken(True, "USER", graph.app_id, "", t.user_id, "", t.scopes,
-                                                    t.issued_at, t.expires_at, t.data_access_expires_at))
-        rate("sealed writes", len(tokens), time.perf_counter() - started)
-        started = time.perf_counter()
-        for i in range(len(tokens)):
-            vault.token(f"u{i:05d}")
-        rate("sealed reads", len(tokens), time.perf_counter() - started)
 
-        clock.advance(55 * DAY)
-        with GraphClient(graph.url, app_id=graph.app_id, app_secret=graph.secret) as client:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tokens", type=int, default=10_000, help="due tokens in the vault")
+    parser.add_argument("--rotators", type=int, default=2, help="rotating threads, one vault and client each")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    n = max(1, min(args.tokens, 200_000))
+    out: dict[str, Any] = {"tokens": n, "rotators": args.rotators, "workers": args.workers, "backend": "sqlite"}
+    with tempfile.TemporaryDirectory(prefix="pagetoken-bench-") as tmp:
+        folder = Path(tmp)
+        auth = open_authority(folder / "data")
+        try:
+            scene = seed(auth)
+            olds = list(bulk_tokens(auth, scene["app_id"], scene["user_id"], n))
+            old_hashes = [auth.hash(t) for t in olds]
+        finally:
+            auth.close()
+        url, key = f"sqlite:///{folder / 'vault.db'}", new_key()
+        with pagetoken_server(folder / "data", args.workers) as server:
+            base = server.url
+            vault = Vault(url, StaticKeys([key]))
+            soon = int(time.time() + 3 * DAY)  # a 60-day token with 3 days left: due under the 7-day margin
+            issued = soon - int(60 * DAY)
             started = time.perf_counter()
-            due = Rotator(vault, client).due()
-            rate("due scan (rows scanned)", args.tokens, time.perf_counter() - started)
-        print(f"{'due':<34} {len(due):>6}")
+            for i, token in enumerate(olds):
+                vault.put(f"user-{i:06d}", token, TokenInfo(True, "USER", scene["app_id"], "Bench App",
+                                                            scene["user_id"], "", ("pages_show_list",),
+                                                            issued, soon, soon))
+            out["sealed_writes"] = rate("sealed writes", n, time.perf_counter() - started)
+            with GraphClient(base, app_id=scene["app_id"], app_secret=scene["secret"]) as client:
+                due = len(Rotator(vault, client).due())
+            outcomes: Counter[str] = Counter()
+            lock = threading.Lock()
 
-        outcomes: list[str] = []
+            def rotator() -> None:
+                with Vault(url, StaticKeys([key])) as v, \
+                        GraphClient(base, app_id=scene["app_id"], app_secret=scene["secret"]) as c:
+                    done = Counter(o.action for o in Rotator(v, c).rotate_due())
+                with lock:
+                    outcomes.update(done)
 
-        def worker() -> None:
-            with Vault(url, StaticKeys([key]), clock) as v, \
-                    GraphClient(graph.url, app_id=graph.app_id, app_secret=graph.secret) as c:
-                outcomes.extend(o.action for o in Rotator(v, c).rotate_due())
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(args.workers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        rotated = outcomes.count("rotated")
-        rate(f"rotated by {args.workers} workers", rotated, time.perf_counter() - started)
-        twice = sum(1 for token in tokens if graph.exchanges[token] > 1)
-        print(f"{'exchanged more than once':<34} {twice:>6}")
-        vault.close()
-    finally:
-        graph.stop()
-    other = [a for a in outcomes if a not in ("rotated", "skipped")]  # skipped: another worker held its lease
-    if rotated != len(due) or twice or other:
-        print(f"FAILED: {rotated} of {len(due)} due tokens rotated, {twice} exchanged twice, other outcomes "
-              f"{sorted(set(other))}", file=sys.stderr)
-        return 1
+            started = time.perf_counter()
+            threads = [threading.Thread(target=rotator) for _ in range(args.rotators)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            out["rotation"] = rate(f"rotated by {args.rotators} rotators", outcomes["rotated"],
+                                   time.perf_counter() - started)
+            with GraphClient(base, app_id=scene["app_id"], app_secret=scene["secret"]) as client:
+                still_due = len(Rotator(vault, client).due())
+            vault.close()
+        auth = open_authority(folder / "data")
+        try:
+            with auth.store.read() as conn:
+                ids = select(tokens_table.c.id).where(tokens_table.c.hash.in_(old_hashes)).scalar_subquery()
+                per_parent = conn.execute(select(tokens_table.c.parent_id, func.count()).where(
+                    tokens_table.c.parent_id.in_(ids)).group_by(tokens_table.c.parent_id)).all()
+                revoked = conn.execute(select(func.count()).where(tokens_table.c.hash.in_(old_hashes),
+                                                                 tokens_table.c.revoked_at.is_not(None))).scalar_one()
+        finally:
+            auth.close()
+    exchanged_once = sum(1 for _parent, count in per_parent if count == 1)
+    other = {a: c for a, c in outcomes.items() if a not in ("rotated", "skipped")}  # skipped: another held it
+    problems = []
+    if due != n or outcomes["rotated"] != n or exchanged_once != n or len(per_parent) != n:
+        problems.append(f"{due} due, {outcomes['rotated']} rotated, {exchanged_once} of {n} exchanged exactly once")
+    if revoked != n or still_due or other:
+        problems.append(f"{revoked} of {n} old tokens revoked, {still_due} still due, other outcomes {other}")
+    if problems:
+        raise BenchFailure("; ".join(problems))
+    save(args.results, "vault", out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
