@@ -4,10 +4,11 @@ Issuing a token is one short insert, but its own transaction costs far more than
 connection, `BEGIN IMMEDIATE` (the writer lock on SQLite), the commit, and for the thread a trip
 through the GIL at each step. Under a stream of exchanges those costs, not the writing, set the pace.
 So `Store.write_grouped(work)` queues `work`; the first thread to arrive leads: it takes what is
-queued (its own work first), runs each piece under a savepoint of one writing transaction, commits
+queued (its own work first), runs the pieces one after another in one writing transaction, commits
 once, and wakes the others with their results; if more arrived meanwhile, it hands the lead to the
-first of them. A piece that raises rolls back to its savepoint alone (its after-commit actions are
-dropped) and its thread gets the exception; the others commit. A failed commit fails every piece.
+first of them. A piece that raises gets its exception back, and the transaction is run again without
+it (its writes and after-commit actions never happen); the others commit. A failed commit fails
+every piece.
 
 A piece must be short and must not itself call `write_grouped` (it would wait on its own queue).
 """
@@ -77,22 +78,31 @@ class GroupCommit:
         return piece.outcome()
 
     def _commit(self, batch: list[_Piece[Any]]) -> None:
+        """Run the batch's pieces in one transaction and commit. A piece that raises is taken out and
+        the transaction is run again without it (rare: exchanges check their token before they
+        queue), so no piece pays for a savepoint."""
+        todo = batch
         try:
-            with self._store.write() as conn:
-                self.transactions += 1
-                after = self._store.pending_actions(conn)
-                for piece in batch:
-                    mark = len(after)
-                    try:
-                        with conn.begin_nested():
+            while todo:
+                failed: _Piece[Any] | None = None
+                try:
+                    with self._store.write() as conn:
+                        self.transactions += 1
+                        for piece in todo:
+                            failed = piece
                             piece.result = piece.work(conn)
-                    except Exception as exc:
-                        piece.error = exc
-                        del after[mark:]
+                        failed = None
+                except Exception as exc:
+                    if failed is None:
+                        raise  # the commit itself failed
+                    failed.error, failed.result = exc, None
+                    todo = [p for p in todo if p is not failed]
+                    continue
+                return
         except BaseException as exc:
-            for piece in batch:
+            for piece in todo:
                 if piece.error is None:
-                    piece.error = exc
+                    piece.error, piece.result = exc, None
             if not isinstance(exc, Exception):
                 raise
         finally:

@@ -109,12 +109,6 @@ class Store:
         return self._group.run(work)
 
     @staticmethod
-    def pending_actions(conn: Connection) -> list[Callable[[], None]]:
-        """The after-commit actions registered so far in the writing transaction `conn`."""
-        pending: list[Callable[[], None]] = conn.info[_AFTER_COMMIT]
-        return pending
-
-    @staticmethod
     def unsettled(conn: Connection | None) -> bool:
         """True inside a writing transaction that changed what the caches remember: what it reads is
         not yet everyone's (and may yet roll back), so it must neither come from nor go into a cache."""
