@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, select
@@ -22,7 +22,7 @@ from pagetoken.core.values import evolve
 from pagetoken.store.db import loads
 from pagetoken.store.tables import authorizations, tokens
 
-from . import apps, grants, roles
+from . import apps, grants, objects, roles
 from .context import Authority
 from .records import ValidToken
 
@@ -135,8 +135,10 @@ def _load(auth: Authority, conn: Connection, digest: str) -> ValidToken:
 
 
 def app_token_of(auth: Authority, app_id: str, secret: str) -> str:
-    """The app's token for its current secret: recomputed, never stored (core.tokens.app_token)."""
-    return app_token(app_id, secret, auth.subkey("app-token"))
+    """The app's token for its current secret: derived, never stored (core.tokens.app_token), and kept
+    in memory beside the secret it comes from (a reset changes the key it is kept under)."""
+    return cast(str, objects.remembered(auth, ("app_token", app_id, secret),
+                                        lambda: app_token(app_id, secret, auth.subkey("app-token"))))
 
 
 def _resolve_app_token(auth: Authority, conn: Connection | None, app_id: str, given: str, raw: str) -> ValidToken:
