@@ -14,12 +14,8 @@ from tests.pageapi.helpers import scene
 from tests.support.servers import ThreadServer
 
 
-def test_in_memory_calls_stay_on_the_loop_and_count_once(server: ThreadServer,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    s = scene(server.auth)
-    token = s.page_token(s.owner_id, ["pages_read_engagement"])
-    limiter: RateLimiter = server.app.state.ratelimit
-    limiter.limits = Limits(window=60, app=6, user=1000, page=1000)
+def thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the calls that went on to a worker thread, from now on."""
     hops: list[str] = []
     real = http.run_in_threadpool
 
@@ -28,6 +24,16 @@ def test_in_memory_calls_stay_on_the_loop_and_count_once(server: ThreadServer,
         return await real(func, *args)
 
     monkeypatch.setattr(http, "run_in_threadpool", counted)
+    return hops
+
+
+def test_in_memory_calls_stay_on_the_loop_and_count_once(server: ThreadServer,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    s = scene(server.auth)
+    token = s.page_token(s.owner_id, ["pages_read_engagement"])
+    limiter: RateLimiter = server.app.state.ratelimit
+    limiter.limits = Limits(window=60, app=6, user=1000, page=1000)
+    hops = thread_hops(monkeypatch)
     read = {"fields": "id,name", "access_token": token}
     assert server.get(f"/{s.page_id}", **read).status_code == 200  # call 1 warms the caches
     hops.clear()
@@ -48,14 +54,7 @@ def test_debug_token_and_permission_checks_stay_on_the_loop_once_warm(server: Th
     user_token = s.long_user_token(s.owner_id, ["pages_show_list", "pages_read_engagement"])
     page_token = s.page_token(s.owner_id, ["pages_read_engagement"])
     app_token = f"{s.app_id}|{s.secret}"
-    hops: list[str] = []
-    real = http.run_in_threadpool
-
-    async def counted(func: Any, *args: Any) -> Any:
-        hops.append(args[0].path)
-        return await real(func, *args)
-
-    monkeypatch.setattr(http, "run_in_threadpool", counted)
+    hops = thread_hops(monkeypatch)
 
     def calls() -> list[int]:
         return [server.get("/debug_token", input_token=user_token, access_token=app_token).status_code,
