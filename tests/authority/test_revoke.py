@@ -9,7 +9,10 @@ import pytest
 from pagetoken.authority import apps, grants, oauth, pages, revoke, users, validation
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
+from pagetoken.core.errors import ApiError
 from pagetoken.core.kinds import RevocationReason
+
+from .scene import code_of, scene
 
 
 def _user_token(auth: Authority) -> tuple[str, str, str]:
@@ -51,3 +54,13 @@ def test_nothing_revoked_nothing_announced(auth: Authority) -> None:
     auth.on("tokens_revoked", lambda **event: heard.append(event))
     assert revoke.revoke_token(auth, "EAAnot-a-token") is False
     assert heard == []
+
+
+def test_explicit_revocation_is_466(auth: Authority) -> None:
+    s = scene(auth)
+    assert revoke.revoke_token(auth, s.user_token)
+    with pytest.raises(ApiError) as e:
+        validation.resolve(auth, s.user_token)
+    assert code_of(e) == (190, errors.SUB_REVOKED_BY_API)
+    assert str(e.value).endswith("The session was invalidated explicitly using an API call.")
+    assert not revoke.revoke_token(auth, s.user_token)

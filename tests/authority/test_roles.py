@@ -9,6 +9,9 @@ import pytest
 from pagetoken.authority import apps, oauth, pages, roles, users, validation
 from pagetoken.authority.context import Authority
 from pagetoken.core import errors
+from pagetoken.core.errors import ApiError
+
+from .scene import ALL, page_token, scene
 
 
 def _people(auth: Authority, n: int) -> list[str]:
@@ -79,3 +82,44 @@ def test_two_concurrent_removals_leave_a_manager(auth: Authority) -> None:
         t.join()
     assert len(failures) == 1
     assert len(roles.listing(auth, page.id)) == 1
+
+
+def test_losing_the_page_task_kills_page_tokens_only(auth: Authority) -> None:
+    s = scene(auth)
+    helper, _ = users.create(auth, "Helper", None, "password123")
+    roles.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"])
+    helper_token = oauth.grant_and_token(auth, s.app, helper.id, ALL, [], None).access_token
+    page_tok = page_token(auth, helper_token, s.page_id)
+    roles.remove(auth, s.page_id, helper.id)
+    with pytest.raises(ApiError) as e:
+        validation.resolve(auth, page_tok)
+    assert e.value.code == 190 and e.value.message.startswith("The user must be an administrator of the page")
+    assert validation.resolve(auth, helper_token).user_id == helper.id
+
+
+def test_set_tasks_to_nothing_removes_the_role_and_its_page_tokens(auth: Authority) -> None:
+    s = scene(auth)
+    helper, _ = users.create(auth, "Helper", None, "password123")
+    assert roles.set_tasks(auth, s.page_id, helper.id, ["ANALYZE"]) == ["ANALYZE"]
+    helper_token = oauth.grant_and_token(auth, s.app, helper.id, ALL, [], None).access_token
+    page_tok = page_token(auth, helper_token, s.page_id)
+    assert roles.set_tasks(auth, s.page_id, helper.id, []) == []
+    with pytest.raises(ApiError) as e:
+        validation.resolve(auth, page_tok)
+    assert e.value.code == 190 and e.value.message.startswith("The user must be an administrator of the page")
+    assert validation.resolve(auth, helper_token).user_id == helper.id  # the user token lives on
+    with pytest.raises(ApiError) as e:
+        roles.remove(auth, s.page_id, helper.id)  # nothing left to remove
+    assert e.value.code == 100 and "has no role" in e.value.message
+
+
+def test_set_tasks_refuses_unknown_tasks_and_unknown_people(auth: Authority) -> None:
+    s = scene(auth)
+    helper, _ = users.create(auth, "Helper", None, "password123")
+    with pytest.raises(ApiError) as e:
+        roles.set_tasks(auth, s.page_id, helper.id, ["JUGGLE"])
+    assert e.value.code == 100 and "JUGGLE" in e.value.message
+    with pytest.raises(ApiError) as e:
+        roles.set_tasks(auth, s.page_id, "999999999", ["ANALYZE"])
+    assert e.value.code == 100 and "999999999" in e.value.message
+    assert set(roles.set_tasks(auth, s.page_id, helper.id, ["ANALYZE", "MODERATE"])) == {"MODERATE", "ANALYZE"}

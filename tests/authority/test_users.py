@@ -1,4 +1,5 @@
-"""Password hashing is bounded: at most one argon2 computation per CPU core at once, whoever asks."""
+"""Users: password changes end their tokens (460); password hashing is bounded, at most one argon2
+computation per CPU core at once, whoever asks."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from typing import Any
 
 import pytest
 
-from pagetoken.authority import users
+from pagetoken.authority import oauth, users, validation
 from pagetoken.authority.context import Authority
+from pagetoken.core import errors
+from pagetoken.core.errors import ApiError
+
+from .scene import ALL, code_of, page_token, scene
 
 
 class CountingHasher:
@@ -66,3 +71,15 @@ def test_an_overlong_password_is_not_even_hashed(auth: Authority, monkeypatch: p
     monkeypatch.setattr(users, "_hasher", fake)
     assert users.authenticate(auth, "nobody@example.com", "x" * 100_000) is None
     assert fake.most == 0
+
+
+def test_password_change_is_460(auth: Authority) -> None:
+    s = scene(auth)
+    page_tok = page_token(auth, s.user_token, s.page_id)
+    users.set_password(auth, s.user_id, "a new password")
+    for tok in (s.user_token, page_tok):
+        with pytest.raises(ApiError) as e:
+            validation.resolve(auth, tok)
+        assert code_of(e) == (190, errors.SUB_PASSWORD_CHANGED)
+    fresh = oauth.grant_and_token(auth, s.app, s.user_id, ALL, [], None).access_token
+    assert validation.resolve(auth, fresh).user_id == s.user_id
