@@ -4,7 +4,6 @@ computation per CPU core at once, whoever asks."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -47,8 +46,31 @@ class CountingHasher:
         return True
 
 
+class WatchedSemaphore:
+    """The bound under test, telling when `waiting` callers are held at it (found it taken)."""
+
+    def __init__(self, bound: int, waiting: int) -> None:
+        self.real = threading.BoundedSemaphore(bound)
+        self.expected = waiting
+        self.held = 0
+        self.lock = threading.Lock()
+        self.crowded = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self.real.acquire(blocking=False):
+            with self.lock:
+                self.held += 1
+                if self.held >= self.expected:
+                    self.crowded.set()
+            self.real.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.real.release()
+
+
 def test_hashes_never_exceed_the_bound(auth: Authority, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(users, "HASHING", threading.BoundedSemaphore(2))
+    gate = WatchedSemaphore(2, waiting=4)
+    monkeypatch.setattr(users, "HASHING", gate)
     fake = CountingHasher(2)
     monkeypatch.setattr(users, "_hasher", fake)
     calls: list[Any] = [lambda n=n: users.create(auth, f"U{n}", f"u{n}@example.com", "a long password")
@@ -58,7 +80,7 @@ def test_hashes_never_exceed_the_bound(auth: Authority, monkeypatch: pytest.Monk
     for t in threads:
         t.start()
     assert fake.full.wait(10)
-    time.sleep(0.2)  # room for the other four to crowd in, were nothing holding them back
+    assert gate.crowded.wait(10)  # the other four are held at the bound, not hashing
     fake.release.set()
     for t in threads:
         t.join(10)

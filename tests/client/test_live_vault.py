@@ -10,9 +10,9 @@ import json
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -118,21 +118,38 @@ def test_two_watchers_exchange_each_token_exactly_once(live_server: LiveServer, 
         _uid, short = live_server.user_token(with_page=False)
         vault.json("add", f"user{i}", "--token", short)
         shorts.append(short)
+    lines: list[list[str]] = [[], []]
+    printed = threading.Condition()
+
+    def read(stream: IO[str], into: list[str]) -> None:
+        for line in stream:
+            with printed:
+                into.append(line)
+                printed.notify_all()
+
+    def rotated() -> list[str]:
+        return [json.loads(line)["name"] for out in lines for line in out
+                if json.loads(line)["action"] == "rotated"]
+
+    errors = [open(tmp_path / f"watcher{i}.err", "w") for i in range(2)]  # noqa: SIM115 - closed below
     watchers = [subprocess.Popen(vault.command("watch", "--interval", "0.2", "--json"), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+                                 stderr=err, text=True) for err in errors]
+    readers = [threading.Thread(target=read, args=(w.stdout, out), daemon=True) for w, out in zip(watchers, lines)]
+    for r in readers:
+        r.start()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if all(r["expires_in"] > int(MARGIN) for r in vault.json("list")):
-                break
-            time.sleep(0.3)
+        with printed:  # each watcher prints a line per rotation: wait for the tenth, however they share them
+            assert printed.wait_for(lambda: len(rotated()) >= 10, timeout=120), lines
     finally:
         for w in watchers:
             w.send_signal(signal.SIGTERM)
-        outputs = [w.communicate(timeout=30) for w in watchers]
-    assert [w.returncode for w in watchers] == [0, 0], outputs
+        codes = [w.wait(timeout=30) for w in watchers]
+        for r in readers:
+            r.join(timeout=30)
+        for err in errors:
+            err.close()
+    stderr = [(tmp_path / f"watcher{i}.err").read_text() for i in range(2)]
+    assert codes == [0, 0], stderr
     assert [live_server.exchanged_count(s) for s in shorts] == [1] * 10
-    rotated = [json.loads(line)["name"] for out, _err in outputs for line in out.splitlines()
-               if json.loads(line)["action"] == "rotated"]
-    assert sorted(rotated) == sorted(f"user{i}" for i in range(10))  # each by one watcher only
+    assert sorted(rotated()) == sorted(f"user{i}" for i in range(10))  # each by one watcher only
     assert all(r["status"] == "active" for r in vault.json("list"))

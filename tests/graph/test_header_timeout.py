@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from pagetoken.authority.context import Authority
 from pagetoken.guards import HeaderTimeoutProtocol
 from pagetoken.server import build_app
 
-from ..support.servers import free_port, wait_until_up
+from ..support.servers import InThread
 
 
 class Quick(HeaderTimeoutProtocol):
@@ -22,15 +20,9 @@ class Quick(HeaderTimeoutProtocol):
 
 @pytest.fixture
 def url(sqlite_auth: Authority) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build_app(sqlite_auth), host="127.0.0.1", port=port, http=Quick,
-                                           log_level="warning", timeout_keep_alive=30))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until_up(f"http://127.0.0.1:{port}")
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(10)
+    server = InThread(build_app(sqlite_auth), http=Quick, timeout_keep_alive=30).start()
+    yield "127.0.0.1", server.port
+    server.stop()
 
 
 def _closed_by_server(sock: socket.socket) -> bool:

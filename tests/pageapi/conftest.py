@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 
-from pagetoken.authority import users
+from pagetoken.authority import callbacks, users
 from pagetoken.authority.context import Authority
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.keyring import KeyRing, new_key
@@ -45,3 +47,32 @@ def module_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 @pytest.fixture
 def page_scene(server: ThreadServer) -> Scene:
     return scene(server.auth)
+
+
+@pytest.fixture
+def rounds(monkeypatch: pytest.MonkeyPatch) -> Callable[[Authority], None]:
+    """`rounds(auth)` wakes the callback worker and returns once it has run a whole round that began after
+    the call: whatever was not sent then was not due (no sleeping, no guessing the poll interval)."""
+    finished: list[int] = [0]
+    done = threading.Condition()
+    real = callbacks.deliver_due
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with done:
+                finished[0] += 1
+                done.notify_all()
+
+    monkeypatch.setattr(callbacks, "deliver_due", counted)
+
+    def one_round(auth: Authority) -> None:
+        with done:
+            target = finished[0] + 2  # the round in progress may have begun before the call
+        worker = callbacks.worker_for(auth)
+        with done:
+            while finished[0] < target:
+                worker.on_app_removed()
+                assert done.wait(timeout=10), "the callback worker did not run"
+    return one_round

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,50 +47,12 @@ def receiver() -> Iterator[Receiver]:
     r.close()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for the callback worker")
-
-
 def _remove_app(srv: ThreadServer, s: Scene) -> None:
     """The user removes the app; their token stops working at once."""
     token = s.user_token(s.owner_id, ["pages_show_list"])
     r = srv.delete(f"/{s.owner_id}/permissions", access_token=token)
     assert r.json() == {"success": True}
     assert srv.get("/me", access_token=token).json()["error"]["error_subcode"] == 458
-
-
-@pytest.fixture
-def rounds(monkeypatch: pytest.MonkeyPatch) -> Callable[[Authority], None]:
-    """`rounds(auth)` wakes the callback worker and returns once it has run a whole round that began after
-    the call: whatever was not sent then was not due (no sleeping, no guessing the poll interval)."""
-    finished: list[int] = [0]
-    done = threading.Condition()
-    real = callbacks.deliver_due
-
-    def counted(*args: Any, **kwargs: Any) -> int:
-        try:
-            return real(*args, **kwargs)
-        finally:
-            with done:
-                finished[0] += 1
-                done.notify_all()
-
-    monkeypatch.setattr(callbacks, "deliver_due", counted)
-
-    def one_round(auth: Authority) -> None:
-        with done:
-            target = finished[0] + 2  # the round in progress may have begun before the call
-        worker = callbacks.worker_for(auth)
-        with done:
-            while finished[0] < target:
-                worker.on_app_removed()
-                assert done.wait(timeout=10), "the callback worker did not run"
-    return one_round
 
 
 def _check(signed: str, secret: str, user_id: str) -> dict[str, Any]:
@@ -108,8 +69,8 @@ def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadS
     apps.configure(s.auth, s.app_id, deauthorize_url=receiver.url)
     receiver.status = 500
     _remove_app(server, s)
-    wait_for(lambda: receiver.attempts == 1)
-    wait_for(lambda: deliveries(s.auth, s.app_id)[0].attempts == 1)
+    receiver.wait_until(lambda: receiver.attempts == 1)
+    rounds(server.auth)  # the worker has written down how that attempt went
     row = deliveries(s.auth, s.app_id)[0]
     assert row.status == "pending" and row.last_error == "HTTP 500"
     assert row.next_attempt_at == pytest.approx(server.clock.now() + 2.0)
@@ -119,14 +80,16 @@ def test_deauthorize_callback_is_signed_and_retried_with_backoff(server: ThreadS
     rounds(server.auth)
     assert receiver.attempts == 1
     server.clock.advance(0.1)
-    wait_for(lambda: receiver.attempts == 2)
-    wait_for(lambda: deliveries(s.auth, s.app_id)[0].attempts == 2)
+    receiver.wait_until(lambda: receiver.attempts == 2)
+    rounds(server.auth)
+    assert deliveries(s.auth, s.app_id)[0].attempts == 2
     assert deliveries(s.auth, s.app_id)[0].next_attempt_at == pytest.approx(server.clock.now() + 4.0)
     receiver.status = 200
     server.clock.advance(4.0)
-    wait_for(lambda: len(receiver.received) == 1)
+    receiver.wait_until(lambda: len(receiver.received) == 1)
     _check(receiver.received[0], s.secret, s.owner_id)
-    wait_for(lambda: deliveries(s.auth, s.app_id)[0].status == "delivered")
+    rounds(server.auth)
+    assert deliveries(s.auth, s.app_id)[0].status == "delivered"
 
 
 def test_a_slow_receiver_never_blocks_the_revocation(server: ThreadServer, receiver: Receiver) -> None:
@@ -138,7 +101,7 @@ def test_a_slow_receiver_never_blocks_the_revocation(server: ThreadServer, recei
     assert receiver.arrived.wait(timeout=10)  # the delivery is under way, and still stuck
     assert receiver.answered == 0 and server.get("/healthz").status_code == 200
     receiver.release()
-    wait_for(lambda: len(receiver.received) == 1)
+    receiver.wait_until(lambda: len(receiver.received) == 1)
 
 
 def test_no_deauthorize_url_no_delivery(server: ThreadServer) -> None:
@@ -147,7 +110,8 @@ def test_no_deauthorize_url_no_delivery(server: ThreadServer) -> None:
     assert deliveries(s.auth, s.app_id) == []
 
 
-def test_pending_deliveries_survive_a_restart(db_url: str, receiver: Receiver) -> None:
+def test_pending_deliveries_survive_a_restart(db_url: str, receiver: Receiver,
+                                               rounds: Callable[[Authority], None]) -> None:
     url, key, clock = db_url, new_key(), ManualClock(1_800_000_000.0)
     first = Authority(Store.open(url), KeyRing([key]), clock, Lifetimes())
     srv = ThreadServer(first, clock).start()
@@ -155,8 +119,9 @@ def test_pending_deliveries_survive_a_restart(db_url: str, receiver: Receiver) -
     apps.configure(first, s.app_id, deauthorize_url=receiver.url)
     receiver.status = 503
     _remove_app(srv, s)
-    wait_for(lambda: receiver.attempts >= 1)
-    wait_for(lambda: deliveries(first, s.app_id)[0].attempts >= 1)
+    receiver.wait_until(lambda: receiver.attempts >= 1)
+    rounds(first)
+    assert deliveries(first, s.app_id)[0].attempts >= 1
     srv.stop()
     first.close()
     assert receiver.received == []
@@ -166,9 +131,10 @@ def test_pending_deliveries_survive_a_restart(db_url: str, receiver: Receiver) -
     second = Authority(Store.open(url), KeyRing([key]), clock, Lifetimes())
     again = ThreadServer(second, clock).start()
     try:
-        wait_for(lambda: len(receiver.received) == 1)
+        receiver.wait_until(lambda: len(receiver.received) == 1)
         _check(receiver.received[0], s.secret, s.owner_id)
-        wait_for(lambda: deliveries(second, s.app_id)[0].status == "delivered")
+        rounds(second)
+        assert deliveries(second, s.app_id)[0].status == "delivered"
     finally:
         again.stop()
         second.close()
@@ -199,12 +165,12 @@ def test_a_real_server_process_delivers_after_it_restarts(process_server_factory
     receiver.status = 503
     removed = httpx.delete(f"{first.url}/{user['id']}/permissions", params={"access_token": app["app_token"]})
     assert removed.json() == {"success": True}
-    wait_for(lambda: receiver.attempts >= 1)
+    receiver.wait_until(lambda: receiver.attempts >= 1)
     first.stop()  # the receiver never accepted it: the delivery is still pending in the database
     assert receiver.received == []
     receiver.status = 200
     second = process_server_factory(tmp_path / "data", env=env, db=db).start()
-    wait_for(lambda: len(receiver.received) == 1, timeout=15)
+    receiver.wait_until(lambda: len(receiver.received) == 1, timeout=30)
     _check(receiver.received[0], app["secret"], user["id"])
     second.stop()
 

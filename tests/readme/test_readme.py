@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from pagetoken.devtools.launch import free_port, wait_until_up
 from tests.conftest import need
-from tests.support.servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -88,7 +88,7 @@ def banner_export(server_dir: Path, port: int) -> tuple[subprocess.Popen[str], s
     for line in proc.stdout:
         if line.strip().startswith("export PT="):
             threading.Thread(target=proc.stdout.read, daemon=True).start()  # the access log must not block it
-            wait_until_up(f"http://127.0.0.1:{port}", timeout=60)
+            wait_until_up(f"http://127.0.0.1:{port}", proc)
             return proc, line.strip()
     raise AssertionError("`serve --demo` printed no export line")
 

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine
 
 from pagetoken.store.changes import FileCounter, LocalCounter, NotifyCounter, counter_for
 from pagetoken.store.store import Store
-
-
-def _eventually(check: Callable[[], bool], within: float = 5.0) -> None:
-    """Poll `check` until it holds (a bound, never a wait for the sake of waiting)."""
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "the change did not arrive in time"
-        time.sleep(0.01)
+from tests.support.changes import Heard
 
 
 def test_a_file_counter_is_shared_by_every_process(tmp_path: Path) -> None:
@@ -46,13 +38,14 @@ def test_an_in_memory_database_counts_locally() -> None:
     assert counter.current() == 1
 
 
-def test_notify_reaches_every_node(pg_url: str) -> None:
+def test_notify_reaches_every_node(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     one, two = Store.open(pg_url), Store.open(pg_url)
     try:
         assert isinstance(one.changes, NotifyCounter) and isinstance(two.changes, NotifyCounter)
+        heard = Heard(two, monkeypatch)
         before = two.changes.current()
         one.changes.bump()
-        _eventually(lambda: two.changes.current() > before)
+        heard.until(lambda: two.changes.current() > before)
     finally:
         one.close()
         two.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,7 +27,7 @@ class Receiver:
     """Listens on 127.0.0.1; answers `status` with `reply` to every request.
 
     With `hold()` every answer waits until `release()` (so a test can keep a request in flight without
-    sleeping); `arrived` is set when a request has come in.
+    sleeping); `arrived` is set when a request has come in, and `wait_until(...)` waits for any state.
     """
 
     def __init__(self, path: str = "/hook", reply: bytes = b"{}", content_type: str = "application/json") -> None:
@@ -34,6 +35,7 @@ class Receiver:
         self.gate = threading.Event()
         self.gate.set()
         self.arrived = threading.Event()
+        self.changed = threading.Condition()  # notified whenever a request arrives or is answered
         self.answered = 0  # requests fully answered
         self.requests: list[Received] = []
         outer = self
@@ -44,8 +46,10 @@ class Receiver:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 status = outer.status
-                outer.requests.append(Received(self.command, parts.path, parse_qs(parts.query),
-                                               {k.lower(): v for k, v in self.headers.items()}, body, status))
+                with outer.changed:
+                    outer.requests.append(Received(self.command, parts.path, parse_qs(parts.query),
+                                                   {k.lower(): v for k, v in self.headers.items()}, body, status))
+                    outer.changed.notify_all()
                 outer.arrived.set()
                 outer.gate.wait(timeout=60)
                 self.send_response(status)
@@ -53,7 +57,9 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
-                outer.answered += 1
+                with outer.changed:
+                    outer.answered += 1
+                    outer.changed.notify_all()
 
             do_GET = do_POST = _handle  # noqa: N815 - the stdlib's names
 
@@ -65,6 +71,12 @@ class Receiver:
         self.path = path
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+        """Return once `condition()` holds, re-checked at every request and answer; fail past `timeout`
+        (a bound against a hang, not a measure of time)."""
+        with self.changed:
+            assert self.changed.wait_for(condition, timeout=timeout), "the receiver never saw it"
 
     def hold(self) -> None:
         self.gate.clear()

@@ -20,6 +20,8 @@ from pagetoken.authority.context import Authority
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.kinds import Source
 from pagetoken.core.proof import appsecret_proof
+from pagetoken.devtools import launch
+from pagetoken.devtools.launch import free_port
 from pagetoken.server import build_app
 
 
@@ -34,35 +36,12 @@ def listening_socket() -> socket.socket:
     return sock
 
 
-def free_port() -> int:
-    """A port that was free a moment ago, for servers that bind it themselves (PostgreSQL, `pagetoken
-    serve`): the callers retry with another one if something took it meanwhile."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def refused_url(path: str = "/") -> tuple[socket.socket, str]:
     """A URL on which connections are refused: a port this process holds bound but never listens on.
     Keep the socket open while the URL is in use."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     return sock, f"http://127.0.0.1:{sock.getsockname()[1]}{path}"
-
-
-def wait_until_up(url: str, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> bool:
-    """Poll /healthz until it answers; False if `proc` exited first (it could not bind its port)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"server at {url} did not come up")
 
 
 @dataclass
@@ -78,21 +57,38 @@ class World:
     user_token: str
 
 
-class InThread:
-    """An ASGI app served by uvicorn in a thread of this process, on a free loopback port."""
+class _Signalling(uvicorn.Server):
+    """A uvicorn server that says when it has started (its lifespan ran, its sockets accept)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.up = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.up.set()
+
+
+class InThread:
+    """An ASGI app served by uvicorn in a thread of this process, on a free loopback port (uvicorn
+    settings such as `http=` may be given)."""
+
+    def __init__(self, app: Any, **settings: Any) -> None:
         self.app = app
         self.sock = listening_socket()
         self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False)
-        self.server = uvicorn.Server(config)
+        config = uvicorn.Config(app, **{"log_level": "warning", "access_log": False, **settings})
+        self.server = _Signalling(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def start(self) -> InThread:
         self.thread.start()
-        wait_until_up(self.url)
+        if not self.server.up.wait(timeout=20) or not self.server.started:
+            self.stop()
+            raise RuntimeError(f"the server at {self.url} did not start")
         return self
 
     def stop(self) -> None:
@@ -169,29 +165,20 @@ class ProcessServer:
 
     def start(self) -> ProcessServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for _attempt in range(5):
-            log = open(self.log_path, "ab")  # noqa: SIM115 - the process owns it
+
+        def command(port: int) -> list[str]:
             cmd = [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.data_dir)]
             if self.db:
                 cmd += ["--db", self.db]
-            cmd += ["serve", "--port", str(self.port), "--workers", str(self.workers), *self.serve_args]
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self._env())
-            log.close()
-            if wait_until_up(self.url, timeout=60, proc=self.proc):
-                return self
-            # the port was taken between choosing it and binding it: choose another
-            self.port = free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
-        raise RuntimeError(f"`pagetoken serve` could not bind a port; see {self.log_path}")
+            return [*cmd, "serve", "--port", str(port), "--workers", str(self.workers), *self.serve_args]
+
+        self.proc, self.port = launch.start_serve(command, self.log_path, self._env(), port=self.port)
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            launch.stop(self.proc)
 
 
 class LiveServer(ProcessServer):

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from . import launch
 
 DEFAULT_PERMISSIONS = ("pages_show_list", "pages_read_engagement")
 # Where the developer's own pagetoken keeps its data, and dev settings: the test server has its own.
@@ -166,44 +165,21 @@ class PageToken:
         return dict(self.control("PUT", "/state", state))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class _Server:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="pagetoken-test-"))
-        self.url = f"http://127.0.0.1:{_free_port()}"
-        self.log = open(self.dir / "server.log", "ab")  # noqa: SIM115 - the server process writes it
-        port = self.url.rsplit(":", 1)[1]
         env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.dir), "serve", "--dev", "--port", port,
-             "--log-level", "warning"], stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        tail = (self.dir / "server.log").read_text(errors="replace")[-2000:]
-        self.stop()
-        raise RuntimeError(f"pagetoken serve --dev did not start:\n{tail}")
+        try:
+            self.proc, port = launch.start_serve(
+                lambda port: [sys.executable, "-m", "pagetoken.cli", "--data-dir", str(self.dir), "serve", "--dev",
+                              "--port", str(port), "--log-level", "warning"], self.dir / "server.log", env)
+        except RuntimeError:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        self.url = f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        launch.stop(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
