@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -116,37 +117,47 @@ class Explorer:
 
     @form_post(HOME)
     async def page_token(self, request: Request, form: FormData, user: User) -> Response:
-        hand = _hand(form)
-        try:
-            info = validation.resolve(self.auth, hand.user_token)
-            if info.kind != TokenKind.USER or info.user_id != user.id:
-                raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
-            token = issue.page_tokens_for_user(self.auth, info, [hand.page_id])[hand.page_id]
-        except errors.ApiError as exc:
-            return self.refuse(request, user, hand, exc.message)
-        if token is None:
-            return self.refuse(request, user, hand, "You hold no task on that Page, so there is no Page token to get.")
-        hand.token = token
-        page = pages.get(self.auth, hand.page_id)
-        hand.notice = f"Page access token for {page.name if page else hand.page_id}."
-        return self.answer(request, user, hand)
+        return self._step(request, user, _hand(form), self._page_token)
 
     @form_post(HOME)
     async def extend(self, request: Request, form: FormData, user: User) -> Response:
-        hand = _hand(form)
+        return self._step(request, user, _hand(form), self._extend)
+
+    def _step(self, request: Request, user: User, hand: ExplorerState,
+              step: Callable[[ExplorerState, User], str | None]) -> Response:
+        """A step that makes a new token from the one in hand: `step` puts it in `hand` (with a notice), or
+        says why not, by returning the reason or raising a Graph error."""
         try:
-            info = validation.resolve(self.auth, hand.token)
-            app = apps.require(self.auth, info.app_id)
-            if info.user_id != user.id and app.owner_id != user.id:
-                raise errors.BadParameter("You can only extend your own tokens.")
-            issued = oauth.exchange(self.auth, app, hand.token)
+            refused = step(hand, user)
         except errors.ApiError as exc:
-            return self.refuse(request, user, hand, exc.message)
+            refused = exc.message
+        if refused is not None:
+            return self.refuse(request, user, hand, refused)
+        return self.answer(request, user, hand)
+
+    def _page_token(self, hand: ExplorerState, user: User) -> str | None:
+        info = validation.resolve(self.auth, hand.user_token)
+        if info.kind != TokenKind.USER or info.user_id != user.id:
+            raise errors.BadParameter("Get a user access token first: Page tokens are made from it.")
+        token = issue.page_tokens_for_user(self.auth, info, [hand.page_id])[hand.page_id]
+        if token is None:
+            return "You hold no task on that Page, so there is no Page token to get."
+        hand.token = token
+        page = pages.get(self.auth, hand.page_id)
+        hand.notice = f"Page access token for {page.name if page else hand.page_id}."
+        return None
+
+    def _extend(self, hand: ExplorerState, user: User) -> str | None:
+        info = validation.resolve(self.auth, hand.token)
+        app = apps.require(self.auth, info.app_id)
+        if info.user_id != user.id and app.owner_id != user.id:
+            raise errors.BadParameter("You can only extend your own tokens.")
+        issued = oauth.exchange(self.auth, app, hand.token)
         if hand.token == hand.user_token:
             hand.user_token = issued.access_token
         hand.token = issued.access_token
         hand.notice = "Extended: a new long-lived token. The old one stays valid until it expires."
-        return self.answer(request, user, hand)
+        return None
 
     @form_post(HOME)
     async def debug(self, request: Request, form: FormData, user: User) -> Response:
