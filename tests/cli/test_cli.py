@@ -95,9 +95,10 @@ def test_the_whole_story_from_the_command_line(tmp_path: Path, db_url: str, monk
     ["tokens", "scan", "/no/such/file"],
     ["apps", "create", "--name", ""],
 ])
-def test_bad_arguments_give_one_line_and_non_zero_exit(tmp_path: Path, args: list[str]) -> None:
-    run(tmp_path / "d", "users", "list")
-    result = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), *args])
+def test_bad_arguments_give_one_line_and_non_zero_exit(tmp_path: Path, db_url: str, args: list[str]) -> None:
+    db = [] if db_url.startswith("sqlite") else ["--db", db_url]  # SQLite: the data dir's own file
+    run(tmp_path / "d", *db, "users", "list")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), *db, *args])
     assert result.exit_code != 0
     err = result.stderr.strip()
     assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err

@@ -66,8 +66,8 @@ class SlowStore:
             yield conn
 
 
-def test_one_thread_refreshes_the_clock_while_the_others_keep_the_last_offset(tmp_path: Path) -> None:
-    slow = SlowStore(Store.open(f"sqlite:///{tmp_path / 'slow.db'}"))
+def test_one_thread_refreshes_the_clock_while_the_others_keep_the_last_offset(store_url: str) -> None:
+    slow = SlowStore(Store.open(store_url))
     ticks = [0.0]
     clock = SharedClock(slow, ManualClock(1_000.0), refresh=0.125, monotonic=lambda: ticks[0])  # type: ignore[arg-type]
     slow.release.set()
@@ -82,6 +82,7 @@ def test_one_thread_refreshes_the_clock_while_the_others_keep_the_last_offset(tm
     slow.release.set()
     reader.join(10)
     assert not reader.is_alive()
+    slow.real.close()
 
 
 PROJECT_TEST = '''
@@ -130,8 +131,8 @@ def test_a_developer_project_uses_only_the_installed_plugin(tmp_path: Path) -> N
     assert "2 passed" in done.stdout
 
 
-def test_the_fixture_drives_a_server_given_by_url(tmp_path: Path, clock: ManualClock) -> None:
-    auth = Authority(Store.open(f"sqlite:///{tmp_path / 'ci.db'}"), KeyRing([new_key()]), clock, Lifetimes())
+def test_the_fixture_drives_a_server_given_by_url(tmp_path: Path, store_url: str, clock: ManualClock) -> None:
+    auth = Authority(Store.open(store_url), KeyRing([new_key()]), clock, Lifetimes())
     srv = DevServer(auth, DevOptions(control_token="ci-secret")).start()
     try:
         done = run_project(tmp_path, PAGETOKEN_TEST_URL=srv.url, PAGETOKEN_CONTROL_TOKEN="ci-secret")

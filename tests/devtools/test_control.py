@@ -284,9 +284,9 @@ def test_a_control_token_is_required_when_set(db_url: str, clock: ManualClock) -
         auth.close()
 
 
-def test_clock_rolls_rate_windows_and_insights_periods(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_clock_rolls_rate_windows_and_insights_periods(monkeypatch: pytest.MonkeyPatch, store_url: str) -> None:
     monkeypatch.setenv("PAGETOKEN_RATE_APP_LIMIT", "3")
-    auth = Authority(Store.open(f"sqlite:///{tmp_path / 'rate.db'}"), KeyRing([new_key()]),
+    auth = Authority(Store.open(store_url), KeyRing([new_key()]),
                      ManualClock(1_800_000_000.0), Lifetimes())
     srv = DevServer(auth).start()
     try:

@@ -11,6 +11,7 @@ import pytest
 
 from pagetoken.graph.params import depth, load_json
 
+from ..conftest import BACKENDS, backend_url
 from ..support.servers import ThreadServer, World
 
 PERMISSIONS = ("pages_show_list,pages_read_engagement,pages_manage_posts,read_insights,pages_manage_metadata,"
@@ -25,8 +26,10 @@ def deep_object(n: int) -> str:
     return '{"a":' * n + "1" + "}" * n
 
 
-@pytest.fixture(scope="module")
-def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ThreadServer, World, str]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def scene(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[tuple[ThreadServer, World, str]]:
+    """One server per backend: every case goes the whole way (token, node, checks) before its parameter."""
     from pagetoken.authority.context import Authority
     from pagetoken.core.clock import ManualClock
     from pagetoken.core.keyring import KeyRing, new_key
@@ -34,8 +37,8 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ThreadServ
     from pagetoken.store.store import Store
 
     clock = ManualClock(1_800_000_000.0)
-    auth = Authority(Store.open(f"sqlite:///{tmp_path_factory.mktemp('nest') / 'p.db'}"), KeyRing([new_key()]),
-                     clock, Lifetimes())
+    url = backend_url(request, request.param, tmp_path_factory.mktemp("nest"), migrated=True)
+    auth = Authority(Store.open(url), KeyRing([new_key()]), clock, Lifetimes())
     server = ThreadServer(auth, clock).start()
     world = server.world(PERMISSIONS)
     page_token = server.get(f"/{world.page_id}", fields="access_token", access_token=world.user_token).json()

@@ -43,16 +43,18 @@ def test_a_database_behind_is_refused_until_upgraded(db_url: str) -> None:
     Store.open(db_url, upgrade=False).close()
 
 
-def test_the_cli_refuses_then_upgrades(tmp_path: Path) -> None:
+def test_the_cli_refuses_then_upgrades(tmp_path: Path, db_url: str) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    _behind(db.default_url(data))
-    status = runner.invoke(app, ["--data-dir", str(data), "db", "status", "--json"])
+    url = db.default_url(data) if db_url.startswith("sqlite") else db_url  # SQLite: the data dir's own file
+    given = [] if db_url.startswith("sqlite") else ["--db", db_url]
+    _behind(url)
+    status = runner.invoke(app, ["--data-dir", str(data), *given, "db", "status", "--json"])
     assert status.exit_code == 1 and json.loads(status.stdout)["up_to_date"] is False
-    refused = runner.invoke(app, ["--data-dir", str(data), "apps", "list"])
+    refused = runner.invoke(app, ["--data-dir", str(data), *given, "apps", "list"])
     assert refused.exit_code == 1 and "pagetoken db upgrade" in refused.stderr
-    done = runner.invoke(app, ["--data-dir", str(data), "db", "upgrade", "--json"])
+    done = runner.invoke(app, ["--data-dir", str(data), *given, "db", "upgrade", "--json"])
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout) == {"current": db.head_revision(), "head": db.head_revision(), "up_to_date": True}
-    assert runner.invoke(app, ["--data-dir", str(data), "db", "status"]).exit_code == 0
-    assert runner.invoke(app, ["--data-dir", str(data), "apps", "list"]).exit_code == 0
+    assert runner.invoke(app, ["--data-dir", str(data), *given, "db", "status"]).exit_code == 0
+    assert runner.invoke(app, ["--data-dir", str(data), *given, "apps", "list"]).exit_code == 0

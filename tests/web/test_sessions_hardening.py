@@ -26,9 +26,9 @@ def test_a_copied_session_cookie_stops_working_after_logout(server: ThreadServer
     assert again.get("/apps").status_code == 200
 
 
-def test_cookies_are_secure_behind_an_https_public_url(sqlite_auth: Authority) -> None:
-    users.create(sqlite_auth, "Tom", "tom@example.com", "right password")
-    srv = InThread(build_app(sqlite_auth, "https://tokens.example.com")).start()
+def test_cookies_are_secure_behind_an_https_public_url(auth: Authority) -> None:
+    users.create(auth, "Tom", "tom@example.com", "right password")
+    srv = InThread(build_app(auth, "https://tokens.example.com")).start()
     try:
         client = httpx.Client(base_url=srv.url, follow_redirects=False, timeout=10)
         page = client.get("/login")
