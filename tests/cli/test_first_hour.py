@@ -25,6 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
+@pytest.fixture
+def live_server(live_server_on: LiveServer) -> LiveServer:
+    """The live server on SQLite, then on PostgreSQL."""
+    return live_server_on
+
+
 def test_rotate_exits_1_when_a_rederived_page_token_needs_the_user(live_server: LiveServer, tmp_path: Path) -> None:
     vault = ["vault", "--vault", f"sqlite:///{tmp_path / 'v.db'}", "--key-file", str(tmp_path / "v.key"),
              "--graph-url", live_server.url, "--app-id", live_server.app_id, "--app-secret", live_server.app_secret]
@@ -52,8 +58,8 @@ def test_serve_refuses_a_taken_port_before_printing_anything(tmp_path: Path) -> 
         assert f"(pid {os.getpid()})" in result.stderr
 
 
-def test_the_demo_password_is_never_stale(tmp_path: Path) -> None:
-    auth = Authority.open(Settings(tmp_path / "d", None, Lifetimes()))
+def test_the_demo_password_is_never_stale(tmp_path: Path, db_url: str) -> None:
+    auth = Authority.open(Settings(tmp_path / "d", None if db_url.startswith("sqlite") else db_url, Lifetimes()))
     try:
         first, _ = seed(auth, tmp_path / "d", "http://127.0.0.1:8787")
         again, _ = seed(auth, tmp_path / "d", "http://127.0.0.1:8787")

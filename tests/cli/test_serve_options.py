@@ -38,13 +38,14 @@ def test_forwarded_headers_are_ignored_unless_proxies_are_named(tmp_path: Path, 
     assert started["forwarded_allow_ips"] == "10.0.0.5"
 
 
-def test_the_demo_banner_goes_to_stdout_never_through_logging(tmp_path: Path, started: dict[str, Any],
+def test_the_demo_banner_goes_to_stdout_never_through_logging(tmp_path: Path, started: dict[str, Any], db_url: str,
                                                               caplog: pytest.LogCaptureFixture) -> None:
+    given = [] if db_url.startswith("sqlite") else ["--db", db_url]  # SQLite: the data dir's own file
     with caplog.at_level(logging.DEBUG):
-        result = runner.invoke(app, ["--data-dir", str(tmp_path), "serve", "--demo"])
+        result = runner.invoke(app, ["--data-dir", str(tmp_path), *given, "serve", "--demo"])
     assert result.exit_code == 0, result.output
     demo = json.loads((tmp_path / "demo.json").read_text())
-    shown = runner.invoke(app, ["--data-dir", str(tmp_path), "apps", "show", demo["app_id"], "--json"])
+    shown = runner.invoke(app, ["--data-dir", str(tmp_path), *given, "apps", "show", demo["app_id"], "--json"])
     secret = json.loads(shown.output)["secret"]
     assert secret in result.stdout and demo["password"] in result.stdout  # for the person at the terminal
     assert secret not in caplog.text and demo["password"] not in caplog.text  # never into a log

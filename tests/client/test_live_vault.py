@@ -57,6 +57,12 @@ def me(server: LiveServer, token: str) -> dict[str, Any]:
     return httpx.get(f"{server.url}/me", params={"access_token": token}, timeout=10).json()
 
 
+@pytest.fixture
+def live_server(live_server_on: LiveServer) -> LiveServer:
+    """Every live vault test against a server on SQLite, then on PostgreSQL."""
+    return live_server_on
+
+
 def test_add_rotate_revokes_old_and_rederives_pages(live_server: LiveServer, tmp_path: Path) -> None:
     vault = Vault(live_server, tmp_path / "v")
     _uid, short = live_server.user_token()

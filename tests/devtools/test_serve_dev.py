@@ -104,14 +104,15 @@ def test_two_processes_on_postgresql_share_the_clock_faults_and_log(pg_url: str,
         b.stop()
 
 
-def test_the_dev_cli_drives_a_seeded_server(tmp_path: Path) -> None:
+def test_the_dev_cli_drives_a_seeded_server(tmp_path: Path, db_url: str) -> None:
     secret = "0123456789abcdef" * 2
     fixture = tmp_path / "fixture.json"
     fixture.write_text(json.dumps({
         "apps": [{"name": "Sched", "id": "1234567890", "secret": secret}],
         "users": [{"name": "Ada", "id": "2000000001", "apps": {"Sched": ["pages_show_list", "pages_manage_posts"]}}],
         "pages": [{"name": "Bakery", "id": "3000000001", "owner": "Ada"}]}))
-    srv = ProcessServer(tmp_path / "data", serve_args=["--dev", "--seed", str(fixture)]).start()
+    srv = ProcessServer(tmp_path / "data", db=None if db_url.startswith("sqlite") else db_url,
+                        serve_args=["--dev", "--seed", str(fixture)]).start()
     try:
         runner = CliRunner()
 
