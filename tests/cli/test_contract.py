@@ -271,11 +271,12 @@ def test_help_says_where_the_data_lives() -> None:
     assert "Data lives in ./pagetoken-data" in text and "PAGETOKEN_DATA_DIR" in text
 
 
-def test_a_new_data_directory_is_announced_once(tmp_path: Path) -> None:
-    first = runner.invoke(app, ["--data-dir", str(tmp_path / "fresh"), "users", "list", "--json"])
+def test_a_new_data_directory_is_announced_once(tmp_path: Path, db_url: str) -> None:
+    given = [] if db_url.startswith("sqlite") else ["--db", db_url]  # PostgreSQL: a new, empty database
+    first = runner.invoke(app, ["--data-dir", str(tmp_path / "fresh"), *given, "users", "list", "--json"])
     assert first.exit_code == 0 and json.loads(first.stdout) == []
     assert f"created a new, empty data directory {tmp_path / 'fresh'}" in first.stderr
-    again = runner.invoke(app, ["--data-dir", str(tmp_path / "fresh"), "users", "list"])
+    again = runner.invoke(app, ["--data-dir", str(tmp_path / "fresh"), *given, "users", "list"])
     assert "created" not in again.stderr
     env = {"PAGETOKEN_DATA_DIR": str(tmp_path / "fresh"), "PAGETOKEN_VAULT": None, "PAGETOKEN_VAULT_KEY": None}
     vault = runner.invoke(app, ["vault", "list"], env=env)
