@@ -77,19 +77,13 @@ def test_the_counter_empties_a_cache_filled_before_it_moved() -> None:
     assert cache.get("k") is None and cache.get("late") is None
 
 
-def _until(check: Callable[[], bool], within: float = 5.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "the other authority still answers from what it cached"
-        time.sleep(0.005)
-
-
 def test_what_debug_token_reads_follows_grants_and_tasks_changed_through_another(
-        two: tuple[Authority, Authority]) -> None:
+        two: tuple[Authority, Authority], monkeypatch: pytest.MonkeyPatch) -> None:
     """Grants and Page tasks are kept in memory too (debug_token and every permission check read them):
     a permission declined, granted again, or a task taken away through one authority shows in the
     other's answers as soon as it hears of the change."""
     a, b = two
+    heard = Heard(b.store, monkeypatch)
     owner, _ = users.create(a, "Ana", None, "password123")
     app, _ = apps.create(a, "App")
     page = pages.create(a, "Shop", "Cafe", owner.id)
@@ -107,8 +101,8 @@ def test_what_debug_token_reads_follows_grants_and_tasks_changed_through_another
     with b.memory_only():  # now answered from memory alone
         assert scopes_b(page_token) == wanted and scopes_b(user_token) == wanted
     grants.remove_permission(a, helper.id, app.id, "pages_manage_posts")
-    _until(lambda: scopes_b(user_token) == ["pages_show_list"] and scopes_b(page_token) == ["pages_show_list"])
+    heard.until(lambda: scopes_b(user_token) == ["pages_show_list"] and scopes_b(page_token) == ["pages_show_list"])
     oauth.grant_and_token(a, app, helper.id, wanted, [], None)
-    _until(lambda: scopes_b(page_token) == wanted)
+    heard.until(lambda: scopes_b(page_token) == wanted)
     roles.assign(a, page.id, helper.id, ["ANALYZE"])  # CREATE_CONTENT gone: no more posting
-    _until(lambda: scopes_b(page_token) == ["pages_show_list"])
+    heard.until(lambda: scopes_b(page_token) == ["pages_show_list"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -17,16 +16,31 @@ class Refused(Exception):
     pass
 
 
+class WatchedQueue(list):  # type: ignore[type-arg]
+    """The group's queue, telling each time a piece joins it."""
+
+    def __init__(self, items: list[object]) -> None:
+        super().__init__(items)
+        self.grew = threading.Condition()
+
+    def append(self, item: object) -> None:
+        with self.grew:
+            super().append(item)
+            self.grew.notify_all()
+
+
 def test_pieces_queued_together_commit_in_one_transaction_and_fail_alone(store_url: str) -> None:
     store = Store.open(store_url)
     group = store._group
     release = threading.Event()
+    holding = threading.Event()
     ran_after: list[str] = []
     results: dict[str, object] = {}
 
     def piece(node_id: str, fail: bool = False, hold: bool = False) -> Callable[[Connection], str]:
         def work(conn: Connection) -> str:
             if hold:  # the first piece keeps its transaction open until every other piece is queued
+                holding.set()
                 assert release.wait(30)
             add_node(conn, "post", 0.0, node_id=node_id)
             store.after_commit(conn, lambda: ran_after.append(node_id))
@@ -44,16 +58,14 @@ def test_pieces_queued_together_commit_in_one_transaction_and_fail_alone(store_u
     try:
         first = threading.Thread(target=call, args=("1",), kwargs={"hold": True})
         first.start()
-        deadline = time.monotonic() + 30
-        while group.transactions == 0 and not group._busy:  # the first one leads and holds
-            assert time.monotonic() < deadline
-            time.sleep(0.001)
+        assert holding.wait(30)  # the first one leads, and holds its transaction open
+        queued = WatchedQueue(group._queue)
+        group._queue = queued
         others = [threading.Thread(target=call, args=(str(i),), kwargs={"fail": i == 3}) for i in range(2, 7)]
         for t in others:
             t.start()
-        while len(group._queue) < len(others):  # all five wait behind the first transaction
-            assert time.monotonic() < deadline
-            time.sleep(0.001)
+        with queued.grew:  # all five wait behind the first transaction
+            assert queued.grew.wait_for(lambda: len(queued) >= len(others), timeout=30)
         release.set()
         for t in [first, *others]:
             t.join(30)
