@@ -44,6 +44,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bench") / "latest.json"
 
 
+@pytest.mark.postgres
 def test_http_scenarios_on_both_backends(results: Path, pg_cluster: Cluster) -> None:
     need_wrk()
     run_bench("http_throughput.py", "--seconds", "1", "--warmup", "0", "--connections", "4", "--workers", "1",
@@ -75,6 +76,7 @@ def test_vault_rotation(results: Path) -> None:
     assert vault["rotation"]["count"] == 20 and vault["sealed_writes"]["count"] == 20
 
 
+@pytest.mark.postgres
 def test_revocation_across_nodes(results: Path, pg_cluster: Cluster) -> None:
     """Without --postgres, as `make bench` runs it: on a throwaway cluster of its own."""
     del pg_cluster  # only its check that PostgreSQL is installed (fails under PAGETOKEN_REQUIRE_ALL=1)
