@@ -8,6 +8,7 @@ import pytest
 from pagetoken.authority import apps, grants, issue, oauth, pages, revoke, roles, users, validation
 from pagetoken.authority.cache import TTLCache
 from pagetoken.authority.context import Authority
+from pagetoken.authority.records import App, Page, User
 from pagetoken.core import errors
 from pagetoken.core.clock import ManualClock
 from pagetoken.core.keyring import KeyRing
@@ -42,16 +43,22 @@ def keyring() -> KeyRing:
     return KeyRing([new_key()])
 
 
+def _owner_app_page_and_manager(a: Authority) -> tuple[User, App, Page, User]:
+    """Ana owns a Page of which Bo is a manager too, and an app neither has installed yet."""
+    owner, _ = users.create(a, "Ana", None, "password123")
+    app, _ = apps.create(a, "App")
+    page = pages.create(a, "Shop", "Cafe", owner.id)
+    helper, _ = users.create(a, "Bo", None, "password123")
+    roles.assign(a, page.id, helper.id, ["MANAGE"])
+    return owner, app, page, helper
+
+
 @pytest.mark.parametrize("how", ["revoke", "password", "remove_app", "lose_role"])
 def test_a_change_through_one_is_refused_by_the_other(two: tuple[Authority, Authority], how: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     a, b = two
     heard = Heard(b.store, monkeypatch)
-    user, _ = users.create(a, "Ana", None, "password123")
-    app, _ = apps.create(a, "App")
-    page = pages.create(a, "Shop", "Cafe", user.id)
-    helper, _ = users.create(a, "Bo", None, "password123")
-    roles.assign(a, page.id, helper.id, ["MANAGE"])
+    user, app, page, helper = _owner_app_page_and_manager(a)
     target = helper.id if how == "lose_role" else user.id
     token = oauth.grant_and_token(a, app, target, ["pages_show_list"], [], None).access_token
     if how == "lose_role":
@@ -84,11 +91,7 @@ def test_what_debug_token_reads_follows_grants_and_tasks_changed_through_another
     other's answers as soon as it hears of the change."""
     a, b = two
     heard = Heard(b.store, monkeypatch)
-    owner, _ = users.create(a, "Ana", None, "password123")
-    app, _ = apps.create(a, "App")
-    page = pages.create(a, "Shop", "Cafe", owner.id)
-    helper, _ = users.create(a, "Bo", None, "password123")
-    roles.assign(a, page.id, helper.id, ["MANAGE"])
+    _, app, page, helper = _owner_app_page_and_manager(a)
     wanted = ["pages_manage_posts", "pages_show_list"]
     short = oauth.grant_and_token(a, app, helper.id, wanted, [], None).access_token
     user_token = oauth.exchange(a, app, short).access_token  # long-lived: its Page token gets extended scopes

@@ -105,6 +105,16 @@ def own_cluster() -> Iterator[Cluster]:
     cluster.stop()
 
 
+def _long_lived_and_page(srv: LiveServer) -> tuple[str, str, dict[str, Any]]:
+    """A user's long-lived token (its Page token may publish) and the first Page of /me/accounts."""
+    user_id, short = srv.user_token()
+    long = httpx.get(f"{srv.url}/oauth/access_token", timeout=10, params={
+        "grant_type": "fb_exchange_token", "client_id": srv.app_id, "client_secret": srv.app_secret,
+        "fb_exchange_token": short}).json()["access_token"]
+    page = httpx.get(f"{srv.url}/me/accounts", params={"access_token": long}, timeout=10).json()["data"][0]
+    return user_id, long, page
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("workers", [1, 2])  # two: each process's pool and change listener heal on their own
 def test_a_restart_of_postgresql_under_load_is_transient_and_heals(own_cluster: Cluster, tmp_path: Path,
@@ -114,12 +124,7 @@ def test_a_restart_of_postgresql_under_load_is_transient_and_heals(own_cluster: 
     srv.setup_app()
     srv.start()
     try:
-        user_id, short = srv.user_token()
-        user_token = httpx.get(f"{srv.url}/oauth/access_token", timeout=10, params={
-            "grant_type": "fb_exchange_token", "client_id": srv.app_id, "client_secret": srv.app_secret,
-            "fb_exchange_token": short}).json()["access_token"]  # long-lived: its Page token may publish
-        accounts = httpx.get(f"{srv.url}/me/accounts", params={"access_token": user_token}, timeout=10).json()
-        page = accounts["data"][0]
+        user_id, user_token, page = _long_lived_and_page(srv)
         load = Load(srv.url, user_token, page["id"], page["access_token"])
         load.thread.start()
         try:
@@ -154,11 +159,7 @@ def test_a_write_while_postgresql_is_down_says_why_and_changes_nothing(own_clust
     srv.setup_app()
     srv.start()
     try:
-        _user_id, short = srv.user_token()
-        long = httpx.get(f"{srv.url}/oauth/access_token", timeout=10, params={
-            "grant_type": "fb_exchange_token", "client_id": srv.app_id, "client_secret": srv.app_secret,
-            "fb_exchange_token": short}).json()["access_token"]
-        page = httpx.get(f"{srv.url}/me/accounts", params={"access_token": long}, timeout=10).json()["data"][0]
+        _user_id, long, page = _long_lived_and_page(srv)
         feed = f"{srv.url}/{page['id']}/feed"
         own_cluster.halt()
         refused = httpx.post(feed, data={"access_token": page["access_token"], "message": "lost?"}, timeout=BOUND)
