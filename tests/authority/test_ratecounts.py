@@ -143,3 +143,17 @@ def test_a_failed_exchange_keeps_the_counts(auth: Authority, monkeypatch: pytest
     take(b, lim)
     b.exchange()
     assert b.tally(APP, lim.window)[0].calls == 2
+
+
+def test_a_key_is_forgotten_once_nothing_of_it_counts(auth: Authority, clock: ManualClock) -> None:
+    lim = limits(app=100)
+    a = RateCounts(auth)
+    take(a, lim, (APP, USER))
+    a.exchange()
+    a.exchange()
+    assert set(a._keys) == {APP, USER}  # counted in the window: kept
+    clock.advance(lim.window + 2 * lim.window / SLOTS)
+    take(a, lim, (USER,))
+    a.exchange()
+    a.exchange()
+    assert set(a._keys) == {USER}  # the app's window has passed untouched: its counts are gone from memory

@@ -231,8 +231,9 @@ class RateCounts:
                 for key, counts in list(self._keys.items()):
                     counts.inflight.clear()
                     counts.unread = sum(int(row[0]) for row in counts.pending.values())
-                    idle = key not in wanted and key not in self._touched
-                    if idle and not counts.pending and counts.shared.calls == 0:
+                    idle = key not in wanted and key not in self._touched and not counts.pending
+                    passed = counts.read_cut is None or cut > counts.read_cut + SLOTS * width
+                    if idle and (counts.shared.calls == 0 or passed):
                         del self._keys[key]  # nothing of it counts any more: forget it
 
     def _write_and_read(self, deltas: list[dict[str, Any]], wanted: list[Key], epoch: int | None, width: int

@@ -11,6 +11,10 @@ its default otherwise. The rate limits read
     PAGETOKEN_RATE_TIME_SECONDS (600)      seconds spent answering, per app, user and Page
     PAGETOKEN_RATE_CPU_SECONDS (600)       CPU seconds, likewise
 
+The rate limits hold across every server process and node on one database (graph/ratelimit.py): with
+P processes in all, the calls of an app, user or Page admitted within one window never exceed
+limit + (P − 1) × max(1, ⌊limit / 100⌋), and a call counts for the window plus at most a sixtieth of it.
+
 The login throttle's numbers (SECURITY.md) are the defaults below; they name no variable.
 """
 
