@@ -63,14 +63,14 @@ def slot_ms(window: float) -> int:
     return max(1, round(window * 1000 / SLOTS))
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     calls: int = 0
     wall: float = 0.0
     cpu: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Counts:
     """One key in this process: the shared totals as last read, and its own counts by slot start."""
 
@@ -80,6 +80,7 @@ class _Counts:
     pending: dict[int, list[float]] = field(default_factory=dict)  # start_ms -> [calls, wall, cpu]
     inflight: dict[int, list[float]] = field(default_factory=dict)
     unread: int = 0
+    view: tuple[int, Tally] | None = None  # (slot, what the key's totals come to then), until a count changes
 
 
 def _add(into: dict[int, list[float]], start: int, calls: float, wall: float, cpu: float) -> None:
@@ -101,7 +102,8 @@ class RateCounts:
         self._keys: dict[Key, _Counts] = {}
         self._touched: set[Key] = set()
         self._epoch: int | None = None
-        self._seen_changes = auth.store.changes.current()
+        self._changes = auth.store.changes
+        self._seen_changes = self._changes.current()
         self._pruned: int | None = None
         self._width: int | None = None  # the slot width of the limits last used
         self._lock = threading.Lock()
@@ -115,12 +117,10 @@ class RateCounts:
         refused or None, the slot the call was counted in)."""
         width = slot_ms(limits.window)
         while True:
-            now_ms = int(self.auth.now() * 1000)
-            cur = now_ms // width * width
-            cut = cur - SLOTS * width
+            cur = int(self.auth.now() * 1000) // width * width
             with self._lock:
                 self._width = width
-                due = self.auth.store.changes.current() != self._seen_changes
+                due = self._changes.current() != self._seen_changes
                 refused = None
                 for key in keys:
                     counts = self._keys.get(key)
@@ -130,11 +130,11 @@ class RateCounts:
                     limit = limits.calls_for(key[0])
                     if counts.read_cut is None or counts.unread >= hold(limit):
                         due = True  # a key never read yet, or held back as much as may be
-                    seen = self._tally(counts, cut, cur, width)
+                    seen = self._view(counts, cur, width)
                     if refused is None and (seen.calls >= limit or seen.wall >= limits.time_budget
                                             or seen.cpu >= limits.cpu_budget):
                         refused = key
-                        due = due or counts.read_cut != cut
+                        due = due or counts.read_cut != cur - SLOTS * width
                 if not due:
                     if refused is not None:
                         return refused, cur
@@ -142,6 +142,8 @@ class RateCounts:
                         counts = self._keys[key]
                         _add(counts.pending, cur, 1, 0.0, 0.0)
                         counts.unread += 1
+                        if counts.view is not None:
+                            counts.view[1].calls += 1
                     return None, cur
             may_block()  # on the event loop: NeedsIO, and the call runs again in a worker thread
             self.exchange()
@@ -153,23 +155,44 @@ class RateCounts:
                 counts = self._keys.get(key)
                 if counts is not None:
                     _add(counts.pending, start, 0, wall, cpu)
+                    view, width = counts.view, self._width or 0
+                    if view is not None and view[0] - SLOTS * width <= start <= view[0]:  # in the window seen
+                        view[1].wall += wall
+                        view[1].cpu += cpu
+                    else:
+                        counts.view = None
 
-    def tally(self, key: Key, window: float) -> tuple[Tally, float | None]:
-        """The key's totals in the window as this process knows them, and when its oldest counted call
-        stops counting (None when nothing counts)."""
+    def tally(self, key: Key, window: float) -> Tally:
+        """The key's totals in the window, as this process knows them."""
         width = slot_ms(window)
-        now_ms = int(self.auth.now() * 1000)
-        cur = now_ms // width * width
-        cut = cur - SLOTS * width
+        cur = int(self.auth.now() * 1000) // width * width
         with self._lock:
             counts = self._keys.get(key)
             if counts is None:
-                return Tally(), None
-            seen = self._tally(counts, cut, cur, width)
+                return Tally()
+            seen = self._view(counts, cur, width)
+            return Tally(seen.calls, seen.wall, seen.cpu)
+
+    def ends(self, key: Key, window: float) -> float | None:
+        """When the key's oldest counted call stops counting (None when nothing counts)."""
+        width = slot_ms(window)
+        cur = int(self.auth.now() * 1000) // width * width
+        cut = cur - SLOTS * width
+        with self._lock:
+            counts = self._keys.get(key)
+            if counts is None or self._view(counts, cur, width).calls == 0:
+                return None
             own = [s for s in (*counts.pending, *counts.inflight) if cut <= s <= cur]
             starts = own + ([counts.oldest] if counts.oldest is not None else [])
-        ends = (min(starts) + (SLOTS + 1) * width) / 1000 if starts and seen.calls else None
-        return seen, ends
+        return (min(starts) + (SLOTS + 1) * width) / 1000 if starts else None
+
+    def _view(self, counts: _Counts, cur: int, width: int) -> Tally:
+        view = counts.view
+        if view is not None and view[0] == cur:
+            return view[1]
+        seen = self._tally(counts, cur - SLOTS * width, cur, width)
+        counts.view = (cur, seen)
+        return seen
 
     @staticmethod
     def _tally(counts: _Counts, cut: int, cur: int, width: int) -> Tally:
@@ -195,7 +218,7 @@ class RateCounts:
         with self._exchanging:
             with self._lock:
                 width = self._width
-                seen_changes = self.auth.store.changes.current()
+                seen_changes = self._changes.current()
                 deltas: list[dict[str, Any]] = []
                 for (scope, ident), counts in self._keys.items():
                     for start, row in counts.pending.items():
@@ -224,12 +247,15 @@ class RateCounts:
                 self._seen_changes = seen_changes
                 for key in wanted:
                     counts = self._keys.setdefault(key, _Counts())
+                    counts.view = None
                     found = totals.get(key)
                     counts.shared = Tally(*found[:3]) if found else Tally()
                     counts.oldest = found[3] if found else None
                     counts.read_cut = cut
                 for key, counts in list(self._keys.items()):
-                    counts.inflight.clear()
+                    if counts.inflight:
+                        counts.inflight.clear()
+                        counts.view = None
                     counts.unread = sum(int(row[0]) for row in counts.pending.values())
                     idle = key not in wanted and key not in self._touched and not counts.pending
                     passed = counts.read_cut is None or cut > counts.read_cut + SLOTS * width

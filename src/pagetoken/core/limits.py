@@ -81,4 +81,7 @@ class Limits:
 
     def calls_for(self, scope: str) -> int:
         """The call limit of a scope (APP, USER or PAGE)."""
-        return {APP: self.app, USER: self.user, PAGE: self.page}[scope]
+        if scope not in (APP, USER, PAGE):
+            raise KeyError(scope)
+        limit: int = getattr(self, scope)  # the fields are named after the scopes
+        return limit

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +44,11 @@ class _Counted:
     calls: set[tuple[str, str]] = field(default_factory=set)
     keys: set[Key] = field(default_factory=set)
     start: int = 0
+    charged: bool = False
+
+
+def _pct(used: float, limit: float) -> int:
+    return max(0, min(100, int(used * 100 // limit)))
 
 
 class RateLimiter:
@@ -53,8 +57,6 @@ class RateLimiter:
     def __init__(self, counts: RateCounts, limits: Limits | None = None) -> None:
         self.counts = counts
         self.limits = limits or Limits.from_env()
-        self._counted: dict[int, _Counted] = {}
-        self._lock = threading.Lock()
 
     def admit(self, call: Call) -> None:
         """Count the call, or refuse it (4 / 17 / 32) when its app, user or Page is over the limit.
@@ -63,22 +65,22 @@ class RateLimiter:
         if tok is None:
             return
         usage = call.usage
-        with self._lock:
-            counted = self._counted.get(id(usage))
-            if counted is not None and (call.method, call.path) in counted.calls:
-                return  # counted already (an attempt on the event loop that needed I/O)
+        counted: _Counted | None = usage.counted
+        if counted is not None and (call.method, call.path) in counted.calls:
+            return  # counted already (an attempt on the event loop that needed I/O)
         keys: list[Key] = [(APP, tok.app_id)]
         if tok.user_id:
             keys.append((USER, tok.user_id))
-        keys.extend((PAGE, p) for p in sorted(usage.page_ids))
+        if usage.page_ids:
+            keys.extend((PAGE, p) for p in sorted(usage.page_ids))
         refused, start = self.counts.admit(keys, self.limits)
         if refused is not None:
             raise REFUSALS[refused[0]]()
-        with self._lock:
-            counted = self._counted.setdefault(id(usage), _Counted(start=start))
-            counted.calls.add((call.method, call.path))
-            counted.keys.update(keys)
-        usage.count_edge = self.admit  # edges read inside the answer (`posts{comments}`) count too
+        if counted is None:  # a request is answered by one thread at a time: no lock needed
+            counted = usage.counted = _Counted(start=start)
+            usage.count_edge = self.admit  # edges read inside the answer (`posts{comments}`) count too
+        counted.calls.add((call.method, call.path))
+        counted.keys.update(keys)
 
     def clear(self) -> None:
         """Forget every count, in this process and in the database (a `--dev` reset)."""
@@ -86,39 +88,40 @@ class RateLimiter:
 
     def charge(self, call: Call, wall: float, cpu: float) -> None:
         """Add the time the call took to every key that counted it."""
-        with self._lock:
-            counted = self._counted.pop(id(call.usage), None)
-        if counted is not None:
+        counted: _Counted | None = call.usage.counted
+        if counted is not None and not counted.charged:
+            counted.charged = True
             self.counts.charge(counted.keys, counted.start, wall, cpu)
 
     def usage(self, scope: str, ident: str) -> dict[str, int]:
         """Integer percentages of the limits used in the window."""
         lim = self.limits
-        seen, _ = self.counts.tally((scope, ident), lim.window)
-
-        def pct(used: float, limit: float) -> int:
-            return max(0, min(100, int(used * 100 // limit)))
-
-        return {"call_count": pct(seen.calls, lim.calls_for(scope)), "total_time": pct(seen.wall, lim.time_budget),
-                "total_cputime": pct(seen.cpu, lim.cpu_budget)}
+        seen = self.counts.tally((scope, ident), lim.window)
+        return {"call_count": _pct(seen.calls, lim.calls_for(scope)), "total_time": _pct(seen.wall, lim.time_budget),
+                "total_cputime": _pct(seen.cpu, lim.cpu_budget)}
 
     def headers(self, call: Call) -> dict[str, str]:
         token = call.usage.token
         app_usage = self.usage(APP, token.app_id) if token is not None else ZERO
         out = {"X-App-Usage": json.dumps(app_usage, separators=(",", ":"))}
+        page_usage: dict[str, int] | None = None
+        page_id = None
         if call.usage.page_ids:
-            page_usage = self.usage(PAGE, sorted(call.usage.page_ids)[0])
+            page_id = min(call.usage.page_ids)
+            page_usage = self.usage(PAGE, page_id)
             out["X-Page-Usage"] = json.dumps(page_usage, separators=(",", ":"))
         if token is not None and token.kind == PAGE and token.page_id:
-            out["X-Business-Use-Case-Usage"] = json.dumps(self.business_usage(token.page_id), separators=(",", ":"))
+            known = page_usage if page_id == token.page_id else None
+            out["X-Business-Use-Case-Usage"] = json.dumps(self.business_usage(token.page_id, known),
+                                                          separators=(",", ":"))
         return out
 
-    def business_usage(self, page_id: str) -> dict[str, list[dict[str, Any]]]:
+    def business_usage(self, page_id: str, used: dict[str, int] | None = None) -> dict[str, list[dict[str, Any]]]:
         """`X-Business-Use-Case-Usage` of a Page-token call: the Page's usage, with the documented keys only."""
-        used = self.usage(PAGE, page_id)
+        used = used or self.usage(PAGE, page_id)
         regain = 0
         if max(used.values()) >= 100:
-            _, ends = self.counts.tally((PAGE, page_id), self.limits.window)
+            ends = self.counts.ends((PAGE, page_id), self.limits.window)
             if ends is not None:
                 regain = math.ceil(max(0.0, ends - self.counts.auth.now()) / 60)
         return {page_id: [{"type": "pages", "call_count": used["call_count"], "total_cputime": used["total_cputime"],
