@@ -18,7 +18,7 @@ from starlette.routing import Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pagetoken.authority import callbacks, impressions
+from pagetoken.authority import callbacks, impressions, ratecounts
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors, redact
 from pagetoken.core.clock import Clock
@@ -163,8 +163,10 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
             return error_response(errors.BadParameter(f"Unsupported method {request.method}"))
         return error_response(errors.UnknownPath(request.url.path))
 
-    # Rate limits count every Graph call and add the usage headers to every Graph answer.
-    limiter = RateLimiter(auth.now)
+    # Rate limits count every Graph call and add the usage headers to every Graph answer; the counts are
+    # shared with every other process and node through the database, in batches (never per call).
+    counts = ratecounts.counts_for(auth)
+    limiter = RateLimiter(counts)
     graph.before.append(limiter.admit)
     graph.after.append(limiter.headers)
     graph.done.append(limiter.charge)
@@ -178,9 +180,11 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         worker.start()
         reads.start()
+        counts.start()
         try:
             yield
         finally:
+            counts.stop()
             reads.stop()
             worker.stop()
 

@@ -101,8 +101,11 @@ def test_page_limit_is_32_and_the_window_slides(limited: tuple[ThreadServer, Rat
     assert json.loads(r.headers["x-page-usage"])["call_count"] == 100
     business = json.loads(r.headers["x-business-use-case-usage"])
     assert business == {s.page_id: [{"type": "pages", "call_count": 100, "total_cputime": business[s.page_id][0][
-        "total_cputime"], "total_time": business[s.page_id][0]["total_time"], "estimated_time_to_regain_access": 1}]}
-    srv.clock.advance(61)
+        "total_cputime"], "total_time": business[s.page_id][0]["total_time"], "estimated_time_to_regain_access": 2}]}
+    # 61 s: a call counts for the window and one slot (a sixtieth of it)
+    srv.clock.advance(60)
+    assert srv.get(f"/{s.page_id}/feed", access_token=token).json()["error"]["code"] == 32
+    srv.clock.advance(1)
     assert srv.get(f"/{s.page_id}/feed", access_token=token).status_code == 200
 
 
@@ -136,15 +139,12 @@ def test_limits_from_env() -> None:
         Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "-1"})
 
 
-def test_each_worker_process_enforces_its_share_of_the_limits() -> None:
-    from pagetoken.graph.ratelimit import Limits
-
-    one = Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "100", "PAGETOKEN_RATE_USER_LIMIT": "10"})
-    four = Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "100", "PAGETOKEN_RATE_USER_LIMIT": "10",
+def test_the_limits_are_whole_whatever_the_number_of_workers() -> None:
+    """The counts are shared by every process, so no process enforces a share of a limit any more."""
+    one = Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "100", "PAGETOKEN_RATE_USER_LIMIT": "10.5"})
+    four = Limits.from_env({"PAGETOKEN_RATE_APP_LIMIT": "100", "PAGETOKEN_RATE_USER_LIMIT": "10.5",
                             "PAGETOKEN_WORKERS": "4"})
-    assert (one.app, one.user) == (100, 10)
-    assert (four.app, four.user, four.page) == (25, 3, 2500)
-    assert four.time_budget == one.time_budget / 4
+    assert (one.app, one.user, one.page) == (100, 11, 10000) and one == four
 
 
 def _error(r: httpx.Response) -> tuple[int, int, str]:

@@ -11,6 +11,7 @@ import pytest
 
 from pagetoken.authority import users
 from pagetoken.core.clock import ManualClock
+from pagetoken.core.limits import Limits
 from pagetoken.web.throttle import LoginThrottle
 
 from ..support.servers import ThreadServer
@@ -32,7 +33,7 @@ def throttle_of(server: ThreadServer) -> LoginThrottle:
 def test_a_success_does_not_reset_the_count_per_ip(server: ThreadServer) -> None:
     users.create(server.auth, "Tom", "tom@example.com", "right password")
     users.create(server.auth, "Ann", "ann@example.com", "her password")
-    throttle_of(server).ip_limit = 4
+    throttle_of(server).limits.login_ip_limit = 4
     client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=10)
     assert attempt(client, "ann@example.com", "guess", "10.1.1.1").status_code == 401
     assert attempt(client, "tom@example.com", "right password", "10.1.1.1").status_code == 303
@@ -56,7 +57,7 @@ def test_failures_from_one_ip_do_not_lock_the_owner_out(server: ThreadServer) ->
 
 def test_spraying_one_email_from_many_ips_slows_the_attacker_not_the_owner(server: ThreadServer) -> None:
     users.create(server.auth, "Tom", "tom@example.com", "right password")
-    throttle_of(server).email_free = 3
+    throttle_of(server).limits.login_email_free = 3
     client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=10)
     assert attempt(client, "tom@example.com", "right password", "10.0.0.1").status_code == 303
     for n in range(3):
@@ -70,7 +71,7 @@ def test_spraying_one_email_from_many_ips_slows_the_attacker_not_the_owner(serve
 
 def test_the_email_delay_doubles_and_is_capped() -> None:
     clock = ManualClock(1_000.0)
-    throttle = LoginThrottle(clock.now, email_free=2, email_max_delay=60)
+    throttle = LoginThrottle(clock.now, Limits(login_email_free=2, login_email_max_delay=60))
     waits = []
     for n in range(12):
         wait = throttle.retry_after("a@x", f"10.0.0.{n}")

@@ -10,9 +10,7 @@ count, so an answer includes every read this process has seen.
 
 from __future__ import annotations
 
-import logging
 import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +19,7 @@ from sqlalchemy import insert
 from pagetoken.store.tables import page_events
 
 from .context import Authority
-
-log = logging.getLogger("pagetoken.impressions")
+from .flusher import Flusher, one_per_authority
 
 FLUSH_SECONDS = 1.0
 
@@ -36,8 +33,7 @@ class ImpressionLog:
         self._rows: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._flusher = Flusher("pagetoken-impressions", interval, self.flush, "impressions")
 
     def add(self, page_id: str, kind: str, object_ids: Sequence[str | None], actor_id: str | None) -> None:
         now = self.auth.now()
@@ -68,40 +64,15 @@ class ImpressionLog:
             return len(rows)
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="pagetoken-impressions", daemon=True)
-        self._thread.start()
+        self._flusher.start()
 
     def stop(self) -> None:
         """Stop the flusher and write everything still pending."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-        self.flush()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.flush()
-            except Exception:
-                log.exception("writing %d impressions failed; they are kept for the next try", self.pending())
+        self._flusher.stop()
 
 
-_logs: weakref.WeakKeyDictionary[Authority, ImpressionLog] = weakref.WeakKeyDictionary()
-_logs_lock = threading.Lock()
-
-
-def log_for(auth: Authority) -> ImpressionLog:
-    """The one impression log of an authority (written out when the authority closes)."""
-    with _logs_lock:
-        found = _logs.get(auth)
-        if found is None:
-            found = _logs[auth] = ImpressionLog(auth)
-            auth.on("closing", found.stop)
-    return found
+# The one impression log of an authority (written out when the authority closes).
+log_for = one_per_authority(ImpressionLog)
 
 
 def record(auth: Authority, page_id: str, kind: str, object_ids: Sequence[str | None], actor_id: str | None) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Integer, LargeBinary, Table, delete, func, in
 from pagetoken.core import errors
 from pagetoken.core.keyring import KeyError_
 from pagetoken.store.db import head_revision
-from pagetoken.store.tables import apps, dev_clock, dev_faults, dev_requests, meta, metadata
+from pagetoken.store.tables import apps, dev_clock, dev_faults, dev_requests, meta, metadata, rate_counts, rate_epoch
 
 from .apps import _aad as app_aad
 from .context import Authority
@@ -27,12 +27,13 @@ FORMAT = "pagetoken-state"
 VERSION = 1
 _DEV = {dev_clock.name, dev_faults.name, dev_requests.name}
 _KEPT = {meta.name}
+_COUNTS = {rate_counts.name, rate_epoch.name}  # not state: the rate limiter clears them (ratecounts.clear)
 _HASHED = {"tokens", "codes"}  # rows that only mean something under the same token-hash key
 
 
 def state_tables() -> list[Table]:
     """The tables of the state, parents before children."""
-    return [t for t in metadata.sorted_tables if t.name not in _DEV | _KEPT]
+    return [t for t in metadata.sorted_tables if t.name not in _DEV | _KEPT | _COUNTS]
 
 
 def key_id(auth: Authority) -> str:

@@ -84,6 +84,11 @@ def serve(
 ) -> None:
     """Run the Graph API, the web tools and /metrics on one port.
 
+    Rate limits (env PAGETOKEN_RATE_WINDOW_SECONDS, _APP_LIMIT, _USER_LIMIT, _PAGE_LIMIT, _TIME_SECONDS,
+    _CPU_SECONDS) are counted in the database, shared by every worker and every server on it: with P
+    processes in all, an app, user or Page is admitted at most limit + (P - 1) x max(1, limit // 100)
+    calls per window (docs/DEPLOYMENT.md, Rate limits).
+
     Exits 1 when the port is taken (saying which process holds it), 2 on a bad option or database."""
     import uvicorn
 
@@ -122,7 +127,6 @@ def serve(
     os.environ["PAGETOKEN_DEV"] = "1" if dev else "0"
     if dev and control_token:
         os.environ["PAGETOKEN_CONTROL_TOKEN"] = control_token
-    os.environ["PAGETOKEN_WORKERS"] = str(workers)  # each process enforces its share of the rate limits
     uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), http=HeaderTimeoutProtocol,
                 proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips or "")

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .limits import number
+
 SHORT_LIVED_DEFAULT = 3600
 LONG_LIVED_DEFAULT = 60 * 24 * 3600
 DATA_ACCESS_DEFAULT = 90 * 24 * 3600
@@ -26,16 +28,10 @@ class Lifetimes:
         env = os.environ if env is None else env
 
         def read(name: str, default: int) -> int:
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
-            try:
-                value = int(raw)
-            except ValueError as exc:
-                raise ValueError(f"{name} must be a whole number of seconds, not {raw!r}") from exc
-            if value <= 0:
-                raise ValueError(f"{name} must be positive, not {value}")
-            return value
+            value = number(env, name, default)
+            if value != int(value):
+                raise ValueError(f"{name} must be a whole number of seconds, not {value}")
+            return int(value)
 
         return cls(
             short_lived=read("PAGETOKEN_SHORT_LIVED_SECONDS", SHORT_LIVED_DEFAULT),

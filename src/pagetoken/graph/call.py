@@ -32,6 +32,10 @@ class Usage:
 
     token: ValidToken | None = None
     page_ids: set[str] = field(default_factory=set)
+    # Set by the rate limiter once it has counted the request: what it counted (its own record), and how
+    # an edge read inside the answer (`fields=posts{comments}`: each post's comments) counts as one more call.
+    counted: Any = None
+    count_edge: Callable[[Call], None] | None = None
 
 
 @dataclass(frozen=True)

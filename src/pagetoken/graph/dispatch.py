@@ -88,7 +88,7 @@ def dispatch(call: Call, raw_token: str | None, before: Sequence[Callable[[Call]
     _check_fields(call, node, op, page_id)
     answer = op.handler(call)
     for name, (nested, mods) in edges.items():
-        answer[name] = _read_edge(call, name, nested, mods, raw_token)
+        answer[name] = _read_edge(call, name, nested, mods, raw_token, before)
     return answer
 
 
@@ -153,11 +153,13 @@ def _take_edge_fields(call: Call, node: NodeType) -> tuple[Call, dict[str, tuple
     return narrowed, edges
 
 
-def _read_edge(call: Call, name: str, nested: Selection | None, mods: dict[str, str], raw_token: str | None) -> Any:
+def _read_edge(call: Call, name: str, nested: Selection | None, mods: dict[str, str], raw_token: str | None,
+               before: Sequence[Callable[[Call], None]] = ()) -> Any:
+    """An edge named among the fields, read as a call of its own (the rate limits count it)."""
     params = {k: v for k, v in call.params.items() if k in ("access_token", "appsecret_proof")}
     params.update(mods)
     if nested:
         params["fields"] = fieldsel.to_expr(nested)
     sub = Call.arriving(call.auth, "GET", f"{call.node_id}/{name}", params, call.base_url, call.version,
                         headers=call.headers, usage=call.usage)
-    return dispatch(sub, raw_token)
+    return dispatch(sub, raw_token, before)

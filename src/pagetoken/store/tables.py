@@ -7,6 +7,7 @@ Tokens are never stored: only their keyed hash (`tokens.hash`) and a fingerprint
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -366,3 +367,28 @@ READ_MODEL = {
     "authorizations": frozenset({"insert", "update", "delete"}),
     "page_roles": frozenset({"insert", "update", "delete"}),
 }
+
+# ---- rate limits shared by every process and node (migration 0005) ---------------------------------
+
+# Calls and the seconds spent answering them, per (scope, ident) and time slot (`start_ms`, the slot's
+# start in milliseconds since the epoch). Each process adds its counts in batches (graph/ratelimit.py).
+rate_counts = Table(
+    "rate_counts",
+    metadata,
+    Column("scope", String(8), primary_key=True),  # app | user | page
+    Column("ident", String(64), primary_key=True),
+    Column("start_ms", BigInteger, primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("wall", Float, nullable=False),
+    Column("cpu", Float, nullable=False),
+    Index("ix_rate_counts_start", "start_ms"),
+)
+
+# One row (id 1): bumped when the counts are cleared (a dev reset), so counts held back from before
+# it are never added after it.
+rate_epoch = Table(
+    "rate_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", Integer, nullable=False),
+)

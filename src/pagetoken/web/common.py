@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from pagetoken.authority.context import Authority
 from pagetoken.authority.records import User
+from pagetoken.core.limits import Limits
 
 from .session import Sessions
 from .throttle import Hasher, LoginThrottle
@@ -34,7 +35,7 @@ class Web:
         self.auth = auth
         self.public_url = public_url
         self.sessions = Sessions(auth, public_url)
-        self.throttle = LoginThrottle(auth.now)
+        self.throttle = LoginThrottle(auth.now, Limits.from_env())
         self.hasher = Hasher()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
 

@@ -1,14 +1,16 @@
 """Login throttling, and password checks kept off the event loop.
 
-Three rules, all in memory in each server process (defaults in brackets, see SECURITY.md):
+Three rules, all in memory in each server process (the `login_*` numbers of `core.limits.Limits`,
+defaults in brackets, see SECURITY.md):
 
 - per IP, every attempt counts, a success included, and nothing resets the count: at most
-  `ip_limit` [30] password checks per `ip_window` [300 s];
-- per (email, IP), at most `pair_limit` [5] failures per `pair_window` [300 s]; a success clears it;
-- per email, failures from IPs that never logged in to it count; past `email_free` [10] within
-  `email_window` [900 s] each further attempt from such an IP waits a delay that doubles with
-  each failure, up to `email_max_delay` [60 s]. An IP the owner logged in from successfully in the
-  last `known_seconds` [30 days] is not slowed by it, so an attacker spraying one email from
+  `login_ip_limit` [30] password checks per `login_ip_window` [300 s];
+- per (email, IP), at most `login_pair_limit` [5] failures per `login_pair_window` [300 s]; a success
+  clears it;
+- per email, failures from IPs that never logged in to it count; past `login_email_free` [10] within
+  `login_email_window` [900 s] each further attempt from such an IP waits a delay that doubles with
+  each failure, up to `login_email_max_delay` [60 s]. An IP the owner logged in from successfully in the
+  last `login_known_seconds` [30 days] is not slowed by it, so an attacker spraying one email from
   many addresses slows himself, not the owner.
 
 The argon2 check itself runs in a worker thread, at most one per CPU core at once.
@@ -26,6 +28,8 @@ from typing import TypeVar
 import anyio.to_thread
 from anyio import CapacityLimiter
 
+from pagetoken.core.limits import Limits
+
 T = TypeVar("T")
 K = TypeVar("K")
 
@@ -33,14 +37,7 @@ K = TypeVar("K")
 @dataclass
 class LoginThrottle:
     now: Callable[[], float]
-    ip_limit: int = 30
-    ip_window: float = 300.0
-    pair_limit: int = 5
-    pair_window: float = 300.0
-    email_free: int = 10
-    email_window: float = 900.0
-    email_max_delay: float = 60.0
-    known_seconds: float = 30 * 86400.0
+    limits: Limits = field(default_factory=Limits)  # the login_* numbers
     _attempts: dict[str, deque[float]] = field(default_factory=dict)
     _pair_fails: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     _email_fails: dict[str, deque[float]] = field(default_factory=dict)
@@ -57,19 +54,19 @@ class LoginThrottle:
 
     def retry_after(self, email: str, ip: str) -> int:
         """Seconds until this attempt may be made (0: now)."""
-        now = self.now()
+        now, lim = self.now(), self.limits
         with self._lock:
             waits = [0.0]
-            ips = self._recent(self._attempts, ip, now - self.ip_window)
-            if len(ips) >= self.ip_limit:
-                waits.append(ips[len(ips) - self.ip_limit] + self.ip_window - now)
-            pair = self._recent(self._pair_fails, (email, ip), now - self.pair_window)
-            if len(pair) >= self.pair_limit:
-                waits.append(pair[len(pair) - self.pair_limit] + self.pair_window - now)
-            if self._known.get((email, ip), -self.known_seconds) <= now - self.known_seconds:
-                fails = self._recent(self._email_fails, email, now - self.email_window)
-                if len(fails) >= self.email_free:
-                    delay = min(self.email_max_delay, 2.0 ** (len(fails) - self.email_free))
+            ips = self._recent(self._attempts, ip, now - lim.login_ip_window)
+            if len(ips) >= lim.login_ip_limit:
+                waits.append(ips[len(ips) - lim.login_ip_limit] + lim.login_ip_window - now)
+            pair = self._recent(self._pair_fails, (email, ip), now - lim.login_pair_window)
+            if len(pair) >= lim.login_pair_limit:
+                waits.append(pair[len(pair) - lim.login_pair_limit] + lim.login_pair_window - now)
+            if self._known.get((email, ip), -lim.login_known_seconds) <= now - lim.login_known_seconds:
+                fails = self._recent(self._email_fails, email, now - lim.login_email_window)
+                if len(fails) >= lim.login_email_free:
+                    delay = min(lim.login_email_max_delay, 2.0 ** (len(fails) - lim.login_email_free))
                     waits.append(fails[-1] + delay - now)
         wait = max(waits)
         return int(wait) + 1 if wait > 0 else 0
@@ -96,14 +93,14 @@ class LoginThrottle:
         self._calls += 1
         if self._calls % 1000:
             return
-        now = self.now()
-        longest = max(self.ip_window, self.pair_window, self.email_window)
+        now, lim = self.now(), self.limits
+        longest = max(lim.login_ip_window, lim.login_pair_window, lim.login_email_window)
         for store in (self._attempts, self._email_fails):
             for key in [k for k, q in store.items() if not q or q[-1] <= now - longest]:
                 del store[key]
         for pair in [k for k, q in self._pair_fails.items() if not q or q[-1] <= now - longest]:
             del self._pair_fails[pair]
-        for pair in [k for k, at in self._known.items() if at <= now - self.known_seconds]:
+        for pair in [k for k, at in self._known.items() if at <= now - lim.login_known_seconds]:
             del self._known[pair]
 
 

@@ -56,5 +56,7 @@ def shape(call: Call, obj: dict[str, Any], defaults: list[str], edges: dict[str,
     out = narrow(obj, sel, defaults)
     for name, build in (edges or {}).items():
         if sel is not None and name in sel:
+            if call.usage.count_edge is not None:  # an edge read counts as a call of its own
+                call.usage.count_edge(call.resolved(method="GET", path=f"{obj.get('id')}/{name}"))
             out[name] = build(sel[name])
     return out
