@@ -27,6 +27,8 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered $(PYTEST_ARGS)
+	@# lines and branches each on their own; the 95% bar on lines holds for the whole suite, not a selection
+	$(BIN)/python -m tests.support.coverage_summary $(if $(PYTEST_ARGS),--lines 0,)
 
 # Refresh the README's pictures in docs/images (the browser tests write to build/screenshots otherwise).
 screenshots: $(DEV_STAMP)
