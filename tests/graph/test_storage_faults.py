@@ -38,12 +38,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(disk: Path) -> Path:
+    """Fill the disk to the last byte. Unbuffered: a buffered file could still hold bytes when it closes,
+    and its closing flush would then fail outside the loop that expects the disk to fill."""
     filler = disk / "filler"
-    with open(filler, "wb") as fh:
+    with open(filler, "wb", buffering=0) as fh:
         try:
             while True:
                 fh.write(b"\0" * 65536)
-                fh.flush()
         except OSError:
             pass
     return filler
