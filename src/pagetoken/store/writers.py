@@ -6,7 +6,8 @@ that sleeping, not the writing, sets the pace (exchanges then answer in seconds 
 writing transaction first takes an exclusive `flock` on a file beside the database and keeps it until
 it has committed or rolled back: a waiting writer runs the moment the lock is free. Threads of one
 process queue on a lock of their own first (a `flock` belongs to an open file, not to a thread).
-PostgreSQL needs none of this: its writers wait on row locks.
+PostgreSQL needs none of this: its writers wait on row locks. The turn is not reentrant: a writing
+transaction must not open another in the same thread (it would wait for itself).
 """
 
 from __future__ import annotations
