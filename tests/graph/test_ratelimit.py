@@ -96,10 +96,13 @@ def test_two_nodes_on_one_postgresql_share_the_apps_limit(two_nodes: tuple[Proce
     assert LIMIT <= admitted <= bound(2)
     assert [(e["code"], e["message"]) for e in refused] == [(4, "(#4) Application request limit reached")] * len(
         refused)
-    # the window moves on every node with the dev clock: past it (and one slot), both admit again
-    assert httpx.post(f"{a.url}/_pagetoken/clock", json={"advance": 3600}, timeout=10).status_code == 200
+    # the window moves on every node with the dev clock. A call counts until the window and one slot
+    # (60 s) have passed; the real seconds this test takes must not decide it, so the first move stops
+    # a slot short of the window (every call still counts however the real clock fell across slot
+    # edges) and the second goes two slots past it (none does)
+    assert httpx.post(f"{a.url}/_pagetoken/clock", json={"advance": 3600 - 60}, timeout=10).status_code == 200
     assert fresh(b.url, "GET", "/me", access_token=token).json()["error"]["code"] == 4
-    assert httpx.post(f"{a.url}/_pagetoken/clock", json={"advance": 60}, timeout=10).status_code == 200
+    assert httpx.post(f"{a.url}/_pagetoken/clock", json={"advance": 180}, timeout=10).status_code == 200
     assert fresh(b.url, "GET", "/me", access_token=token).status_code == 200
     assert fresh(a.url, "GET", "/me", access_token=token).status_code == 200
 
