@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from pagetoken.authority import impressions, insights
 from pagetoken.authority.context import Authority
+from pagetoken.core.clock import ManualClock
 from pagetoken.store.tables import page_events
 from tests.pageapi.helpers import scene
 from tests.support.servers import ThreadServer
@@ -82,3 +83,26 @@ def test_a_page_read_does_not_write_and_insights_still_count_it(server: ThreadSe
     data = server.get(f"/{s.page_id}/insights", metric="page_views_total,page_impressions", period="day",
                       access_token=token).json()["data"]
     assert {d["name"]: d["values"][-1]["value"] for d in data} == {"page_views_total": 1, "page_impressions": 1}
+
+
+def test_reads_of_one_second_share_a_row_and_insights_count_every_one(auth: Authority, clock: ManualClock) -> None:
+    s = scene(auth)
+    clock.set(float(int(clock.now())) + 0.25)
+    for _ in range(500):
+        impressions.record(auth, s.page_id, insights.VIEW, [s.page_id], "viewer")
+    clock.advance(0.5)  # the same second: the same row
+    impressions.record(auth, s.page_id, insights.VIEW, [s.page_id], "viewer")
+    impressions.record(auth, s.page_id, insights.VIEW, [s.page_id], "other")  # another viewer: its own row
+    clock.advance(0.5)  # the next second: a row of its own
+    impressions.record(auth, s.page_id, insights.VIEW, [s.page_id], "viewer")
+    assert impressions.log_for(auth).pending() == 503
+    assert impressions.log_for(auth).flush() == 503
+    assert _stored(auth) == 3
+    with auth.store.read() as conn:
+        assert sorted(conn.execute(select(page_events.c.count)).scalars()) == [1, 1, 501]
+    # a period ending on a whole second counts each event in the second it happened in
+    views = insights.resolve_metrics(["page_views_total"], insights.PAGE_METRICS)
+    last = float(int(clock.now()))
+    ends = [last - 1, last, last + 1]
+    values = insights.compute(auth, s.page_id, views, ["day"], ends)[0]["values"]
+    assert [v["value"] for v in values] == [0, 502, 503]

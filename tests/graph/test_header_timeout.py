@@ -1,4 +1,6 @@
-"""A connection that never finishes its request head is closed after the header deadline."""
+"""A connection that never finishes its request head is closed after the header deadline, and a head
+over 16 KB is refused, on both of uvicorn's HTTP/1.1 protocols (httptools, the one served; h11, the
+fallback where httptools cannot be installed)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 
 from pagetoken.authority import apps, oauth, users
 from pagetoken.authority.context import Authority
-from pagetoken.guards import HeaderTimeoutProtocol
+from pagetoken.guards import MAX_HEAD, HeaderTimeoutH11, HeaderTimeoutProtocol
 from pagetoken.server import build_app
 
 from ..support.servers import InThread
@@ -20,9 +22,17 @@ class Quick(HeaderTimeoutProtocol):
     header_timeout = 0.3
 
 
-@pytest.fixture
-def url(auth: Authority) -> Iterator[tuple[str, int]]:
-    server = InThread(build_app(auth), http=Quick, timeout_keep_alive=30).start()
+class QuickH11(HeaderTimeoutH11):
+    header_timeout = 0.3
+
+
+def test_httptools_is_the_protocol_served() -> None:
+    assert HeaderTimeoutProtocol.__mro__[2].__name__ == "HttpToolsProtocol"
+
+
+@pytest.fixture(params=[Quick, QuickH11], ids=["httptools", "h11"])
+def url(auth: Authority, request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    server = InThread(build_app(auth), http=request.param, timeout_keep_alive=30).start()
     yield "127.0.0.1", server.port
     server.stop()
 
@@ -79,3 +89,32 @@ def test_a_slow_next_request_on_a_kept_alive_connection_is_cut_off(url: tuple[st
         others_answered()
         assert _closed_by_server(sock)
 
+
+
+def _answer(sock: socket.socket) -> bytes:
+    sock.settimeout(10)
+    got = b""
+    while chunk := sock.recv(65536):
+        got += chunk
+    return got
+
+
+def test_a_request_head_over_16_kb_is_refused(url: tuple[str, int], others_answered: Callable[[], None]) -> None:
+    with socket.create_connection(url) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(MAX_HEAD // 1000 + 1):  # in pieces, as a slow client would send them
+            sock.sendall(b"X-Filler: " + b"a" * 1000 + b"\r\n")
+        others_answered()
+        answer = _answer(sock)  # the server answers, then closes
+    assert answer.split(b" ", 2)[1] in (b"431", b"400"), answer[:80]  # (h11 answers its own 400 first)
+
+
+def test_a_request_head_under_16_kb_and_a_large_body_are_served(url: tuple[str, int]) -> None:
+    with socket.create_connection(url) as sock:
+        body = b"x" * 100_000  # comes with its head: only the head counts toward the bound
+        sock.sendall(b"POST /me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * 12_000 +
+                     b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        answer = _answer(sock)
+    # the app read it all and answered (a Graph error: no token)
+    assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"}") and b"x-fb-rev" in answer, answer[:200]
+    assert b'"code":2500' in answer

@@ -163,9 +163,10 @@ def _value(conn: Connection, metric: Metric, scope_id: str, days: int, end: floa
     where = (column == scope_id) & page_events.c.kind.in_(metric.kinds) & (page_events.c.at < end)
     # what the Page does itself (its own comments and likes) is not engagement with it
     where &= page_events.c.actor_id.is_(None) | (page_events.c.actor_id != page_events.c.page_id)
+    events = func.sum(page_events.c.count)  # a row may stand for several reads (impressions.py)
     if metric.lifetime:
-        adds = conn.execute(select(func.count()).where(where)).scalar() or 0
-        removes = conn.execute(select(func.count()).where(
+        adds = conn.execute(select(events).where(where)).scalar() or 0
+        removes = conn.execute(select(events).where(
             (column == scope_id) & (page_events.c.kind == FAN_REMOVE) & (page_events.c.at < end))).scalar() or 0
         return int(adds) - int(removes)
     where &= page_events.c.at >= end - days * DAY
@@ -173,7 +174,7 @@ def _value(conn: Connection, metric: Metric, scope_id: str, days: int, end: floa
         what: Any = func.count(distinct(page_events.c.actor_id))
         where &= page_events.c.actor_id.is_not(None)
     else:
-        what = func.count()
+        what = events
     return int(conn.execute(select(what).where(where)).scalar() or 0)
 
 

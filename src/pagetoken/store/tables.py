@@ -250,6 +250,8 @@ page_events = Table(
     Column("object_id", String(64), nullable=True),
     Column("actor_id", String(32), nullable=True),
     Column("at", Float, nullable=False),
+    # how many events the row stands for: reads in the same second by the same viewer share one (0006)
+    Column("count", Integer, nullable=False, server_default="1"),
     Index("ix_page_events_page_kind_at", "page_id", "kind", "at"),
     Index("ix_page_events_object_kind", "object_id", "kind"),
 )
