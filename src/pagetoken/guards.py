@@ -1,8 +1,9 @@
-"""ASGI middleware that guards every request before any handler reads it.
+"""What guards every request before any handler reads it.
 
-`BodyLimit` counts the request body while it streams in and stops at the limit, whatever the
-framing (Content-Length or chunked) and whatever the content type (JSON, form, each multipart part
-is part of the body), so no upload makes the server hold more than the limit in memory.
+`declared_too_large` and `bounded` (applied to every request by `server.Front`) count the request
+body while it streams in and stop at the limit, whatever the framing (Content-Length or chunked) and
+whatever the content type (JSON, form, each multipart part is part of the body), so no upload makes
+the server hold more than the limit in memory.
 `HeaderTimeoutProtocol` (uvicorn's HTTP/1.1 protocol on httptools, h11 where httptools is missing)
 closes connections that take too long to send their request head and refuses heads over 16 KB.
 """
@@ -14,10 +15,9 @@ import contextlib
 import json
 import os
 import socket
-from collections.abc import MutableMapping
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 try:
@@ -47,45 +47,29 @@ async def send_graph_error(send: Send, exc: errors.ApiError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyLimit:
-    """Refuse request bodies larger than `limit` bytes, counted as they arrive."""
+def declared_too_large(scope: Scope, limit: int = MAX_BODY) -> bool:
+    """Whether the request says (Content-Length) that its body is over `limit` bytes."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.strip().isdigit() and int(value) > limit:
+            return True
+    return False
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
-        self.app = app
-        self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.strip().isdigit() and int(value) > self.limit:
-                await send_graph_error(send, BodyTooLarge())
-                return
-        seen = 0
-        started = False
+def bounded(receive: Receive, limit: int = MAX_BODY) -> Receive:
+    """`receive`, counting the body as it arrives: BodyTooLarge once it passes `limit` bytes, whatever
+    the framing (Content-Length or chunked) and the content type."""
+    seen = 0
 
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge()
-            return message
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge()
+        return message
 
-        async def watched(message: MutableMapping[str, Any]) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except BodyTooLarge as exc:
-            if started:
-                raise
-            await send_graph_error(send, exc)
+    return counted
 
 
 HEADER_TIMEOUT_ENV = "PAGETOKEN_HEADER_TIMEOUT_SECONDS"
@@ -94,11 +78,12 @@ HEADER_TIMEOUT = 10.0
 MAX_HEAD = 16 * 1024
 
 
-def _too_large_head() -> bytes:
-    exc = errors.BadParameter(f"the request head is larger than {MAX_HEAD // 1024} KB")
+def raw_graph_error(status: int, reason: str, exc: errors.ApiError) -> bytes:
+    """A whole HTTP/1.1 answer carrying a Graph error, that closes the connection: for what the protocol
+    refuses before any request reaches the app."""
     body = json.dumps(exc.body(), separators=(",", ":")).encode()
-    return (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json; charset=UTF-8\r\n"
-            b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json; charset=UTF-8\r\n"
+            f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n").encode() + body
 
 
 class HeadGuard:
@@ -108,6 +93,7 @@ class HeadGuard:
       `header_timeout` seconds after it opened (or after its previous response) is closed, so slow,
       unfinished requests cannot hold connections forever;
     - a bound on a request head's size (`MAX_HEAD`, answered 431): h11 has its own, httptools none;
+    - a Graph error, not plain text, for a request the parser refuses;
     - TCP_NODELAY on every connection."""
 
     header_timeout: float | None = None  # seconds; None: env PAGETOKEN_HEADER_TIMEOUT_SECONDS, else 10
@@ -155,8 +141,15 @@ class HeadGuard:
             # still no whole head: what has come so far is head (a body is only read once its head is)
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD:
-                self.transport.write(_too_large_head())
+                self.transport.write(raw_graph_error(431, "Request Header Fields Too Large", errors.BadParameter(
+                    f"the request head is larger than {MAX_HEAD // 1024} KB")))
                 self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """What the parser refuses (a control character in the path, a broken request line) is answered
+        as a Graph error too, not as uvicorn's plain text."""
+        self.transport.write(raw_graph_error(400, "Bad Request", errors.BadParameter(msg)))
+        self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]

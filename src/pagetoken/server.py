@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from starlette.routing import Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pagetoken import guards
 from pagetoken.authority import callbacks, impressions, ratecounts
 from pagetoken.authority.context import Authority, Settings
 from pagetoken.core import errors, redact
@@ -29,7 +30,6 @@ from pagetoken.graph import batch
 from pagetoken.graph.http import GraphEndpoint, error_response
 from pagetoken.graph.openapi import openapi_document
 from pagetoken.graph.ratelimit import RateLimiter
-from pagetoken.guards import BodyLimit
 from pagetoken.web import authorized, dashboard, dialog, explorer, login
 from pagetoken.web.common import HERE as WEB_DIR
 from pagetoken.web.common import Web
@@ -46,49 +46,67 @@ class Metrics:
                                  registry=self.registry)
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+class Front:
+    """Every HTTP request passes here once, first: the metrics, the answering process's name
+    (`X-Pagetoken-Worker: <pid>`, so an operator running several workers, and the tests, can tell which
+    one served it) and the body limit, in one wrapper. A Graph call, known from `GraphRoute`'s two set
+    lookups, then goes straight to the Graph endpoint; anything else goes down Starlette's own stack
+    (its error and exception middleware, then the router), where the Graph catch-all is still matched."""
+
+    def __init__(self, app: ASGIApp, graph: GraphEndpoint, route: GraphRoute, metrics: Metrics) -> None:
         self.app = app
+        self.graph = graph
+        self.route = route
         self.metrics = metrics
+        self._pid = 0
+        self._worker = b""
+
+    def _worker_header(self) -> tuple[bytes, bytes]:
+        pid = os.getpid()  # read per answer: workers may fork after the app is built
+        if pid != self._pid:
+            self._pid, self._worker = pid, str(pid).encode()
+        return b"x-pagetoken-worker", self._worker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = {"code": 500}
+        status = 500
+        started = False
+        worker = self._worker_header()
 
-        async def wrapped(message: MutableMapping[str, Any]) -> None:
+        async def answer(message: MutableMapping[str, Any]) -> None:
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status, started = message["status"], True
+                message["headers"] = [*message.get("headers", ()), worker]
             await send(message)
 
         try:
-            await self.app(scope, receive, wrapped)
+            if guards.declared_too_large(scope):
+                await guards.send_graph_error(answer, guards.BodyTooLarge())
+                return
+            target = self.graph_call if self.route.takes(scope) else self.app
+            try:
+                await target(scope, guards.bounded(receive), answer)
+            except guards.BodyTooLarge as exc:
+                if started:  # too late to answer otherwise
+                    raise
+                await guards.send_graph_error(answer, exc)
         finally:
-            self.metrics.requests.labels(scope.get("method", ""), str(status["code"])).inc()
+            self.metrics.requests.labels(scope["method"], str(status)).inc()
             self.metrics.latency.observe(time.perf_counter() - start)
 
-
-class WorkerHeader:
-    """Names the server process that answered (`X-Pagetoken-Worker: <pid>`), so an operator running
-    several workers, and the tests, can tell which one served a request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def wrapped(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                worker = (b"x-pagetoken-worker", str(os.getpid()).encode())  # read here: workers may fork
-                message["headers"] = [*message.get("headers", []), worker]
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
+    async def graph_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            response = await self.graph.handle(Request(scope, receive))
+        except guards.BodyTooLarge:
+            raise
+        except Exception:  # the endpoint answers its own failures; this is a last resort, as Starlette's
+            log.exception("unexpected failure on %s %s", scope["method"], scope["path"])
+            response = error_response(errors.UnknownError())
+        await response(scope, receive, send)
 
 
 class GraphRoute(Route):
@@ -109,6 +127,13 @@ class GraphRoute(Route):
                 first.add(parts[0])
         self.first, self.second = frozenset(first), frozenset(second)
 
+    def takes(self, scope: Scope) -> bool:
+        """Whether the request is a Graph call that no other route could match (`Front`'s fast lane)."""
+        if scope["method"] not in GRAPH_METHOD_SET:
+            return False
+        parts = scope["path"].split("/", 3)
+        return not (len(parts) < 2 or parts[1] in self.first or (len(parts) > 2 and parts[2] in self.second))
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
             return Match.NONE, {}
@@ -119,6 +144,17 @@ class GraphRoute(Route):
 
 
 GRAPH_METHODS = ["GET", "POST", "DELETE", "PUT", "HEAD"]
+GRAPH_METHOD_SET = frozenset(GRAPH_METHODS)
+
+
+class Server(Starlette):
+    """Starlette with `Front` ahead of its middleware stack."""
+
+    front: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.front is None else self.front(stack)
 
 
 def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | None = None) -> Starlette:
@@ -190,11 +226,10 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
 
     if dev is not None:  # the shared clock, faults and request log, and /_pagetoken/ ahead of the Graph
         routes.insert(0, control.mount(auth, graph, limiter, dev))
-    routes.insert(0, GraphRoute(graph.handle, routes[:-1]))
-    app = Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)
-    app.add_middleware(BodyLimit)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(WorkerHeader)
+    graph_route = GraphRoute(graph.handle, routes[:-1])
+    routes.insert(0, graph_route)
+    app = Server(routes=routes, exception_handlers={404: not_routed, 405: not_routed}, lifespan=lifespan)
+    app.front = lambda stack: Front(stack, graph, graph_route, metrics)
     app.state.auth = auth
     app.state.graph = graph
     app.state.web = web

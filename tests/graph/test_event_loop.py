@@ -72,3 +72,32 @@ def test_debug_token_and_permission_checks_stay_on_the_loop_once_warm(server: Th
     grants.remove_permission(server.auth, s.owner_id, s.app_id, "pages_show_list")
     debugged = server.get("/debug_token", input_token=user_token, access_token=app_token).json()["data"]
     assert "pages_show_list" not in debugged["scopes"] and "pages_read_engagement" in debugged["scopes"]
+
+
+def test_calls_that_always_write_go_to_a_thread_without_an_attempt_on_the_loop(
+        server: ThreadServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = scene(server.auth)
+    user_token = s.long_user_token(s.owner_id, ["pages_show_list", "pages_manage_posts"])
+    page_token = s.page_token(s.owner_id, ["pages_manage_posts", "pages_read_engagement"])
+    runs: list[tuple[str, bool]] = []
+    endpoint = server.app.state.graph
+    real = endpoint.run
+
+    def run(call: Any, raw: Any, on_loop: bool = False) -> Any:
+        runs.append((call.path, on_loop))
+        return real(call, raw, on_loop)
+
+    monkeypatch.setattr(endpoint, "run", run)
+    exchange = {"grant_type": "fb_exchange_token", "client_id": s.app_id, "client_secret": s.secret,
+                "fb_exchange_token": user_token}
+    assert "access_token" in server.get("/oauth/access_token", **exchange).json()
+    page = {"grant_type": "client_credentials", "client_id": s.app_id, "client_secret": s.secret,
+            "page_id": s.page_id}
+    assert "access_token" in server.get("/oauth/access_token", **page).json()
+    assert "id" in server.post(f"/{s.page_id}/feed", message="hi", access_token=page_token).json()
+    assert runs == [("oauth/access_token", False), ("oauth/access_token", False), (f"{s.page_id}/feed", False)]
+    runs.clear()
+    app = {"grant_type": "client_credentials", "client_id": s.app_id, "client_secret": s.secret}
+    for _ in range(2):  # the app's own token is derived and remembered: on the loop once warm
+        assert "access_token" in server.get("/oauth/access_token", **app).json()
+    assert runs[-1] == ("oauth/access_token", True)

@@ -4,6 +4,7 @@ fallback where httptools cannot be installed)."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable, Iterator
 
@@ -118,3 +119,13 @@ def test_a_request_head_under_16_kb_and_a_large_body_are_served(url: tuple[str, 
     # the app read it all and answered (a Graph error: no token)
     assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"}") and b"x-fb-rev" in answer, answer[:200]
     assert b'"code":2500' in answer
+
+
+def test_a_request_the_parser_refuses_gets_a_graph_error(url: tuple[str, int]) -> None:
+    with socket.create_connection(url) as sock:
+        sock.sendall(b"GET /me\x08/feed HTTP/1.1\r\nHost: x\r\n\r\n")  # a control character in the path
+        answer = _answer(sock)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"application/json" in head, answer[:200]
+    error = json.loads(body)["error"]
+    assert error["code"] == 100 and error["type"] == "OAuthException"

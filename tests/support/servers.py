@@ -22,6 +22,7 @@ from pagetoken.core.kinds import Source
 from pagetoken.core.proof import appsecret_proof
 from pagetoken.devtools import launch
 from pagetoken.devtools.launch import free_port
+from pagetoken.guards import HeaderTimeoutProtocol
 from pagetoken.server import build_app
 
 
@@ -72,15 +73,16 @@ class _Signalling(uvicorn.Server):
 
 
 class InThread:
-    """An ASGI app served by uvicorn in a thread of this process, on a free loopback port (uvicorn
-    settings such as `http=` may be given)."""
+    """An ASGI app served by uvicorn in a thread of this process, on a free loopback port, with the HTTP
+    protocol `pagetoken serve` uses (uvicorn settings such as `http=` may be given)."""
 
     def __init__(self, app: Any, **settings: Any) -> None:
         self.app = app
         self.sock = listening_socket()
         self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, **{"log_level": "warning", "access_log": False, **settings})
+        config = uvicorn.Config(app, **{"log_level": "warning", "access_log": False, "http": HeaderTimeoutProtocol,
+                                        **settings})
         self.server = _Signalling(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

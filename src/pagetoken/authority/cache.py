@@ -53,17 +53,22 @@ class TTLCache(Generic[K, V]):
             self._data.clear()
 
     def get(self, key: K) -> V | None:
+        """The entry, if it is there and still good. A hit takes no lock: the counter is read, then one
+        dictionary read, each atomic (only writers and a clear take the lock)."""
         if self.ttl <= 0:
             return None
-        with self._lock:
-            self._follow_changes()
-            hit = self._data.get(key)
-            if hit is None:
-                return None
-            if time.monotonic() - hit[0] > self.ttl:
-                del self._data[key]
-                return None
-            return hit[1]
+        if self._changes() != self._seen:
+            with self._lock:
+                self._follow_changes()
+        hit = self._data.get(key)
+        if hit is None:
+            return None
+        if time.monotonic() - hit[0] > self.ttl:
+            with self._lock:
+                if self._data.get(key) is hit:
+                    del self._data[key]
+            return None
+        return hit[1]
 
     def generation(self) -> int:
         """Read before loading a value; `put` it with this number so a clear in between wins."""

@@ -16,7 +16,7 @@ def same_secret(expected: str, given: str) -> bool:
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
     """HMAC-SHA256 of the token keyed by the app secret, hex, as the Graph API defines it."""
-    return hmac.new(app_secret.encode("utf-8"), access_token.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(app_secret.encode("utf-8"), access_token.encode("utf-8"), "sha256").hex()
 
 
 def proof_matches(access_token: str, app_secret: str, proof: str) -> bool:

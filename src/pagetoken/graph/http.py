@@ -89,6 +89,22 @@ def base_url(request: Request, public_url: str | None) -> str:
     return found
 
 
+# grants that always store a token: an exchange, a code, a Page token for an app (client_credentials
+# without page_id answers the app's own token, which is derived and remembered)
+_WRITING_GRANTS = frozenset({"fb_exchange_token", "authorization_code"})
+
+
+def writes(call: Call) -> bool:
+    """Whether the call writes whatever it finds: Graph POSTs and DELETEs, and the token grants above."""
+    if call.method in ("POST", "DELETE"):
+        return True
+    if call.path != "oauth/access_token":
+        return False
+    grant = call.params.get("grant_type")
+    return grant in _WRITING_GRANTS or "code" in call.params or (
+        grant == "client_credentials" and bool(call.params.get("page_id")))
+
+
 def after_headers(endpoint: GraphEndpoint, call: Call) -> dict[str, str]:
     """The headers every after-hook adds to an answer (a failing hook is logged, never fatal)."""
     headers: dict[str, str] = {}
@@ -143,12 +159,15 @@ class GraphEndpoint:
 
     async def answer(self, call: Call, raw_token: str | None) -> Any:
         """Run the call on the event loop when everything it needs is in memory (no thread hop); the
-        first database access stops that attempt and the call runs again in a worker thread."""
-        try:
-            with self.auth.memory_only():
-                return self.run(call, raw_token, on_loop=True)
-        except Authority.NeedsIO:
-            return await run_in_threadpool(self.run, call, raw_token)
+        first database access stops that attempt and the call runs again in a worker thread. A call
+        that always writes (`writes`) goes to the thread at once: its attempt would be thrown away."""
+        if not writes(call):
+            try:
+                with self.auth.memory_only():
+                    return self.run(call, raw_token, on_loop=True)
+            except Authority.NeedsIO:
+                pass
+        return await run_in_threadpool(self.run, call, raw_token)
 
     def run(self, call: Call, raw_token: str | None, on_loop: bool = False) -> Any:
         """Dispatch one call, then tell `done` how long it took (not for an attempt that needed I/O:

@@ -22,7 +22,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
 
 from pagetoken.authority.ratecounts import Key, RateCounts
 from pagetoken.core import errors
@@ -32,7 +32,6 @@ from .call import Call
 
 __all__ = ["APP", "PAGE", "USER", "Limits", "RateLimiter"]
 
-ZERO = {"call_count": 0, "total_time": 0, "total_cputime": 0}
 REFUSALS: dict[str, Callable[[], errors.ApiError]] = {
     APP: errors.AppRateLimited, USER: errors.UserRateLimited, PAGE: errors.PageRateLimited}
 
@@ -49,6 +48,11 @@ class _Counted:
 
 def _pct(used: float, limit: float) -> int:
     return max(0, min(100, int(used * 100 // limit)))
+
+
+# (calls, time, CPU time) as integer percentages of their limits
+Used = tuple[int, int, int]
+NONE_USED: Used = (0, 0, 0)
 
 
 class RateLimiter:
@@ -93,36 +97,45 @@ class RateLimiter:
             counted.charged = True
             self.counts.charge(counted.keys, counted.start, wall, cpu)
 
-    def usage(self, scope: str, ident: str) -> dict[str, int]:
-        """Integer percentages of the limits used in the window."""
+    def usage(self, scope: str, ident: str) -> Used:
+        """Integer percentages of the limits used in the window: (calls, time, CPU time)."""
         lim = self.limits
         seen = self.counts.tally((scope, ident), lim.window)
-        return {"call_count": _pct(seen.calls, lim.calls_for(scope)), "total_time": _pct(seen.wall, lim.time_budget),
-                "total_cputime": _pct(seen.cpu, lim.cpu_budget)}
+        return _pct(seen.calls, lim.calls_for(scope)), _pct(seen.wall, lim.time_budget), _pct(seen.cpu, lim.cpu_budget)
 
     def headers(self, call: Call) -> dict[str, str]:
+        """The usage headers of an answer. The percentages move seldom, so each header's JSON is built
+        once per distinct value (`_usage_json`, `_business_json`), not once per call."""
         token = call.usage.token
-        app_usage = self.usage(APP, token.app_id) if token is not None else ZERO
-        out = {"X-App-Usage": json.dumps(app_usage, separators=(",", ":"))}
-        page_usage: dict[str, int] | None = None
+        out = {"X-App-Usage": _usage_json(*(self.usage(APP, token.app_id) if token is not None else NONE_USED))}
+        page_usage: Used | None = None
         page_id = None
         if call.usage.page_ids:
             page_id = min(call.usage.page_ids)
             page_usage = self.usage(PAGE, page_id)
-            out["X-Page-Usage"] = json.dumps(page_usage, separators=(",", ":"))
+            out["X-Page-Usage"] = _usage_json(*page_usage)
         if token is not None and token.kind == PAGE and token.page_id:
-            known = page_usage if page_id == token.page_id else None
-            out["X-Business-Use-Case-Usage"] = json.dumps(self.business_usage(token.page_id, known),
-                                                          separators=(",", ":"))
+            used = page_usage if page_id == token.page_id and page_usage is not None else self.usage(
+                PAGE, token.page_id)
+            out["X-Business-Use-Case-Usage"] = _business_json(token.page_id, *used, self._regain(token.page_id, used))
         return out
 
-    def business_usage(self, page_id: str, used: dict[str, int] | None = None) -> dict[str, list[dict[str, Any]]]:
-        """`X-Business-Use-Case-Usage` of a Page-token call: the Page's usage, with the documented keys only."""
-        used = used or self.usage(PAGE, page_id)
-        regain = 0
-        if max(used.values()) >= 100:
-            ends = self.counts.ends((PAGE, page_id), self.limits.window)
-            if ends is not None:
-                regain = math.ceil(max(0.0, ends - self.counts.auth.now()) / 60)
-        return {page_id: [{"type": "pages", "call_count": used["call_count"], "total_cputime": used["total_cputime"],
-                           "total_time": used["total_time"], "estimated_time_to_regain_access": regain}]}
+    def _regain(self, page_id: str, used: Used) -> int:
+        """Minutes until a Page over one of its limits is admitted again (0 when it is not over)."""
+        if max(used) < 100:
+            return 0
+        ends = self.counts.ends((PAGE, page_id), self.limits.window)
+        return 0 if ends is None else math.ceil(max(0.0, ends - self.counts.auth.now()) / 60)
+
+
+@lru_cache(maxsize=1024)
+def _usage_json(calls: int, time: int, cpu: int) -> str:
+    """`X-App-Usage` / `X-Page-Usage`."""
+    return json.dumps({"call_count": calls, "total_time": time, "total_cputime": cpu}, separators=(",", ":"))
+
+
+@lru_cache(maxsize=4096)
+def _business_json(page_id: str, calls: int, time: int, cpu: int, regain: int) -> str:
+    """`X-Business-Use-Case-Usage` of a Page-token call: the Page's usage, with the documented keys only."""
+    return json.dumps({page_id: [{"type": "pages", "call_count": calls, "total_cputime": cpu, "total_time": time,
+                                  "estimated_time_to_regain_access": regain}]}, separators=(",", ":"))
