@@ -109,3 +109,35 @@ def test_what_debug_token_reads_follows_grants_and_tasks_changed_through_another
     heard.until(lambda: scopes_b(page_token) == wanted)
     roles.assign(a, page.id, helper.id, ["ANALYZE"])  # CREATE_CONTENT gone: no more posting
     heard.until(lambda: scopes_b(page_token) == ["pages_show_list"])
+
+
+def test_display_names_come_from_memory_and_follow_a_rename_through_another(
+        two: tuple[Authority, Authority], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed names each post's author: the names are kept in memory, and a Page renamed through one
+    authority (any UPDATE of the table moves the change counter) shows under its new name in the
+    other's answers as soon as it hears of the change."""
+    from sqlalchemy import update
+
+    from pagetoken.authority import objects
+    from pagetoken.store.tables import pages as pages_table
+
+    a, b = two
+    heard = Heard(b.store, monkeypatch)
+    owner, _, page, _ = _owner_app_page_and_manager(a)
+    wanted = {page.id, owner.id}
+
+    def from_memory() -> dict[str, str] | None:
+        """Read the names, then b's answer from memory alone: None if a change emptied the cache in
+        between (the counter moved, so `until` tries again)."""
+        objects.names(b, wanted)
+        try:
+            with b.memory_only():
+                return objects.names(b, wanted)
+        except b.NeedsIO:
+            return None
+
+    # (a late announcement of a's set-up empties b's cache again: tried until one answer came from memory)
+    heard.until(lambda: from_memory() == {page.id: "Shop", owner.id: "Ana"})
+    with a.store.write() as conn:
+        conn.execute(update(pages_table).where(pages_table.c.id == page.id).values(name="Shop & Cafe"))
+    heard.until(lambda: objects.names(b, wanted) == {page.id: "Shop & Cafe", owner.id: "Ana"})

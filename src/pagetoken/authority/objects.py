@@ -35,10 +35,32 @@ def type_of(auth: Authority, object_id: str, conn: Connection | None = None) -> 
 
 
 def names(auth: Authority, ids: Iterable[str], conn: Connection | None = None) -> dict[str, str]:
-    """Display names of Pages and people, by ID."""
+    """Display names of Pages and people, by ID: from memory while nothing changes (a rename is an
+    UPDATE of `pages` or `users`, which moves the change counter), the rest in one read."""
     wanted = set(ids)
     if not wanted:
         return {}
+    if auth.store.unsettled(conn):
+        return _load_names(auth, wanted, conn)
+    cache = auth.record_cache
+    out: dict[str, str] = {}
+    missing = set()
+    for ident in wanted:
+        hit = cache.get(("name", ident))
+        if hit is None:
+            missing.add(ident)
+        else:
+            out[ident] = hit
+    if missing:
+        generation = cache.generation()
+        found = _load_names(auth, missing, conn)
+        for ident, name in found.items():
+            cache.put(("name", ident), name, generation)
+        out.update(found)
+    return out
+
+
+def _load_names(auth: Authority, wanted: set[str], conn: Connection | None) -> dict[str, str]:
     with auth.store.reading(conn) as c:
         out = {r.id: r.name for r in c.execute(select(pages.c.id, pages.c.name).where(pages.c.id.in_(wanted)))}
         out.update({r.id: r.name for r in c.execute(select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))})

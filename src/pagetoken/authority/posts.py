@@ -5,10 +5,11 @@ A post's ID is ``PAGEID_POSTID``; the post part is what its comments' IDs start 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 
 from pagetoken.core import errors
 from pagetoken.core.kinds import ObjectType
@@ -48,8 +49,11 @@ class Post:
 
     @classmethod
     def from_row(cls, row: Any) -> Post:
-        return cls(row.id, row.page_id, row.author_id, row.author_kind, row.app_id, row.message, row.link,
-                   bool(row.published), row.created_at, row.updated_at)
+        """A post from a whole row of `posts` (its columns are the fields, in order: checked below)."""
+        return cls(*row)
+
+
+assert [c.name for c in posts.columns] == [f.name for f in fields(Post)], "Post.from_row reads posts' columns in order"
 
 
 def check_text(message: str | None, link: str | None) -> tuple[str | None, str | None]:
@@ -96,13 +100,19 @@ def list_for_page(auth: Authority, page_id: str, author_kind: str | None = None,
                   include_unpublished: bool = False, conn: Connection | None = None) -> list[Post]:
     """The Page's posts, newest first: its own (`page`), visitors' (`user`), or both (None)."""
     with auth.store.reading(conn) as conn:
-        query = select(posts).where(posts.c.page_id == page_id)
-        if author_kind is not None:
-            query = query.where(posts.c.author_kind == author_kind)
-        if not include_unpublished:
-            query = query.where(posts.c.published.is_(True))
-        rows = conn.execute(query.order_by(posts.c.created_at.desc(), posts.c.id.desc()))
+        rows = conn.execute(_listing(author_kind, include_unpublished), {"page_id": page_id})
         return [Post.from_row(r) for r in rows]
+
+
+@cache
+def _listing(author_kind: str | None, include_unpublished: bool) -> Select[Any]:
+    """The feed's query, built once per kind (a feed is the most read list there is)."""
+    query = select(posts).where(posts.c.page_id == bindparam("page_id"))
+    if author_kind is not None:
+        query = query.where(posts.c.author_kind == author_kind)
+    if not include_unpublished:
+        query = query.where(posts.c.published.is_(True))
+    return query.order_by(posts.c.created_at.desc(), posts.c.id.desc())
 
 
 def edit(auth: Authority, post_id: str, message: str | None, link: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from pagetoken.authority import access, impressions, insights
@@ -16,8 +17,14 @@ EdgeBuilder = Callable[[Selection | None], Any]
 
 
 def graph_time(ts: float) -> str:
-    """A time as the Graph API writes it: ``2026-01-15T08:00:00+0000``."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    """A time as the Graph API writes it: ``2026-01-15T08:00:00+0000`` (whole seconds)."""
+    return _second(int(ts // 1))
+
+
+@lru_cache(maxsize=65536)
+def _second(second: int) -> str:
+    """Formatted once per second seen: a feed shows the same posts' times call after call."""
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def actor(ident: str, known: dict[str, str]) -> dict[str, str]:
