@@ -5,7 +5,8 @@ and on PostgreSQL (a throwaway cluster); and `debug_token` beside django-oauth-t
     .venv/bin/python bench/http_throughput.py [--seconds 6] [--warmup 2] [--connections 32] [--workers 2]
         [--backends sqlite,postgresql] [--no-dot] [--results PATH]
 
-Scenarios: the hello; `GET /v25.0/{page-id}?fields=id,name` with a Page token and appsecret_proof;
+Scenarios: the hello (on the HTTP protocol pagetoken serves: uvicorn's httptools, with the same guards);
+`GET /v25.0/{page-id}?fields=id,name` with a Page token and appsecret_proof;
 `GET /v25.0/{page-id}/feed?limit=25` (25 posts) with the Page token;
 `GET /v25.0/debug_token` of a Page token with the app token; `fb_exchange_token` of a long-lived user
 token (a write each); the app-token Page exchanges: `GET /{page-id}?fields=access_token` with the app
