@@ -38,8 +38,12 @@ class BodyTooLarge(errors.BadParameter):
         super().__init__(TOO_LARGE)
 
 
+def _error_body(exc: errors.ApiError) -> bytes:
+    return json.dumps(exc.body(), separators=(",", ":")).encode()
+
+
 async def send_graph_error(send: Send, exc: errors.ApiError) -> None:
-    body = json.dumps(exc.body(), separators=(",", ":")).encode()
+    body = _error_body(exc)
     headers = [(b"content-type", b"application/json; charset=UTF-8"),
                (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
                *((k.lower().encode(), v.encode()) for k, v in exc.headers.items())]
@@ -81,7 +85,7 @@ MAX_HEAD = 16 * 1024
 def raw_graph_error(status: int, reason: str, exc: errors.ApiError) -> bytes:
     """A whole HTTP/1.1 answer carrying a Graph error, that closes the connection: for what the protocol
     refuses before any request reaches the app."""
-    body = json.dumps(exc.body(), separators=(",", ":")).encode()
+    body = _error_body(exc)
     return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json; charset=UTF-8\r\n"
             f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n").encode() + body
 

@@ -127,18 +127,17 @@ class GraphRoute(Route):
                 first.add(parts[0])
         self.first, self.second = frozenset(first), frozenset(second)
 
-    def takes(self, scope: Scope) -> bool:
-        """Whether the request is a Graph call that no other route could match (`Front`'s fast lane)."""
-        if scope["method"] not in GRAPH_METHOD_SET:
-            return False
-        parts = scope["path"].split("/", 3)
+    def _graph_path(self, path: str) -> bool:
+        """Whether no other route could match `path`."""
+        parts = path.split("/", 3)
         return not (len(parts) < 2 or parts[1] in self.first or (len(parts) > 2 and parts[2] in self.second))
 
+    def takes(self, scope: Scope) -> bool:
+        """Whether the request is a Graph call that no other route could match (`Front`'s fast lane)."""
+        return scope["method"] in GRAPH_METHOD_SET and self._graph_path(scope["path"])
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http":
-            return Match.NONE, {}
-        parts = scope["path"].split("/", 3)
-        if len(parts) < 2 or parts[1] in self.first or (len(parts) > 2 and parts[2] in self.second):
+        if scope["type"] != "http" or not self._graph_path(scope["path"]):
             return Match.NONE, {}
         return super().matches(scope)
 
