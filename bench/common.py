@@ -215,13 +215,17 @@ LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, seconds: float, connections: int, headers: dict[str, str] | None = None) -> dict[str, float]:
-    """One bounded wrk run: req/s, p50 and p99 in ms. Any non-2xx answer or socket error fails the run."""
+def wrk(url: str, seconds: float, connections: int, headers: dict[str, str] | None = None,
+        script: Path | None = None) -> dict[str, float]:
+    """One bounded wrk run: req/s, p50 and p99 in ms. Any non-2xx answer or socket error fails the run.
+    `script`: a wrk Lua script that makes the requests (bench/fresh.lua: each one new)."""
     if not url.startswith("http://127.0.0.1:"):
         raise BenchFailure(f"benchmarks target 127.0.0.1 only, not {url.split('?')[0]}")
     cmd = [require_wrk(), "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "--latency"]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
+    if script is not None:
+        cmd += ["-s", str(script)]
     done = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60)
     out = done.stdout
     where = url.split("?")[0]
@@ -243,11 +247,11 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str] | No
 
 
 def measure(url: str, seconds: float, warmup: float, connections: int,
-            headers: dict[str, str] | None = None) -> dict[str, float]:
+            headers: dict[str, str] | None = None, script: Path | None = None) -> dict[str, float]:
     """A warm-up run (not counted), then the measured one."""
     if warmup > 0:
-        wrk(url, warmup, connections, headers)
-    return wrk(url, seconds, connections, headers)
+        wrk(url, warmup, connections, headers, script)
+    return wrk(url, seconds, connections, headers, script)
 
 
 def show(name: str, r: dict[str, Any]) -> None:

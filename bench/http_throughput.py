@@ -8,7 +8,9 @@ and on PostgreSQL (a throwaway cluster); and `debug_token` beside django-oauth-t
 Scenarios: the hello (on the HTTP protocol pagetoken serves: uvicorn's httptools, with the same guards);
 `GET /v25.0/{page-id}?fields=id,name` with a Page token and appsecret_proof;
 `GET /v25.0/{page-id}/feed?limit=25` (25 posts) with the Page token;
-`GET /v25.0/debug_token` of a Page token with the app token; `fb_exchange_token` of a long-lived user
+`GET /v25.0/debug_token` of a Page token with the app token (these two again with every request new,
+`&bench_n=<counter>` appended by bench/fresh.lua, so that none is a kept answer given again);
+`fb_exchange_token` of a long-lived user
 token (a write each); the app-token Page exchanges: `GET /{page-id}?fields=access_token` with the app
 token and appsecret_proof (long-lived), and `client_credentials` with `page_id` (short-lived); and the
 peer, django-oauth-toolkit's `/o/introspect/` on gunicorn (SQLite, as many workers), in its own venv.
@@ -46,6 +48,10 @@ from bench.common import (  # noqa: E402
 from bench.peers import dot  # noqa: E402
 from bench.scene import open_authority, seed  # noqa: E402
 
+# Scenarios measured again with every request new (bench/fresh.lua), so none is answered from memory.
+FRESH = ("page_read", "debug_token")
+FRESH_LUA = Path(__file__).resolve().parent / "fresh.lua"
+
 
 def proof(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
@@ -75,9 +81,11 @@ def urls(base: str, s: dict[str, str]) -> dict[str, str]:
 def hello(args: argparse.Namespace) -> dict[str, float]:
     port = free_port()
     # The hello gets the same TCP_NODELAY as pagetoken's listener (uvicorn's multi-worker socket lacks it,
-    # which would cap both at ~40 ms per answer and measure the kernel's delayed ACK, not the framework).
+    # which would cap both at ~40 ms per answer and measure the kernel's delayed ACK, not the framework),
+    # and, like `pagetoken serve` at warning, no access log.
     cmd = [str(BIN / "uvicorn"), "bench.peers.hello:app", "--host", "127.0.0.1", "--port", str(port), "--workers",
-           str(args.workers), "--log-level", "warning", "--http", "pagetoken.guards:HeaderTimeoutProtocol"]
+           str(args.workers), "--log-level", "warning", "--no-access-log",
+           "--http", "pagetoken.guards:HeaderTimeoutProtocol"]
     with Server(cmd, f"http://127.0.0.1:{port}/", {"PYTHONPATH": str(ROOT)}):
         return measure(f"http://127.0.0.1:{port}/", args.seconds, args.warmup, args.connections)
 
@@ -98,9 +106,13 @@ def scenarios(args: argparse.Namespace, backend: str, data: Path, db_url: str | 
         auth.close()
     out: dict[str, dict[str, float]] = {}
     with pagetoken_server(data, args.workers, db_url) as server:
-        for name, url in urls(server.url, scene).items():
+        every = urls(server.url, scene)
+        for name, url in every.items():
             out[name] = measure(url, args.seconds, args.warmup, args.connections)
             show(f"{name} ({backend})", out[name])
+        for name in FRESH:  # the same calls, each request new: no answer given again from memory
+            out[f"{name}_fresh"] = measure(every[name], args.seconds, args.warmup, args.connections, script=FRESH_LUA)
+            show(f"{name}, each new ({backend})", out[f"{name}_fresh"])
     return out
 
 

@@ -25,8 +25,10 @@ from bench.common import RESULTS, ROOT  # noqa: E402
 NAMES = {
     "hello": "bare Starlette hello on uvicorn, httptools (the ceiling)",
     "page_read": "`GET /v25.0/{page-id}?fields=id,name`, Page token + appsecret_proof",
+    "page_read_fresh": "the same Page read, each request new (nothing given again from memory)",
     "page_feed": "`GET /v25.0/{page-id}/feed?limit=25`, Page token",
     "debug_token": "`GET /v25.0/debug_token` of a Page token, app token",
+    "debug_token_fresh": "the same `debug_token`, each request new (nothing given again from memory)",
     "fb_exchange_token": "`fb_exchange_token` of a long-lived user token",
     "app_page_token": "app token → Page token: `GET /{page-id}?fields=access_token` + appsecret_proof",
     "client_credentials_page": "app → Page token: `client_credentials` with `page_id`",

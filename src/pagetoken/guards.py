@@ -42,11 +42,11 @@ def _error_body(exc: errors.ApiError) -> bytes:
     return json.dumps(exc.body(), separators=(",", ":")).encode()
 
 
-async def send_graph_error(send: Send, exc: errors.ApiError) -> None:
+async def send_graph_error(send: Send, exc: errors.ApiError, *extra: tuple[bytes, bytes]) -> None:
     body = _error_body(exc)
     headers = [(b"content-type", b"application/json; charset=UTF-8"),
                (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
-               *((k.lower().encode(), v.encode()) for k, v in exc.headers.items())]
+               *((k.lower().encode(), v.encode()) for k, v in exc.headers.items()), *extra]
     await send({"type": "http.response.start", "status": exc.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

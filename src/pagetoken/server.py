@@ -44,14 +44,26 @@ class Metrics:
                                 ["method", "status"], registry=self.registry)
         self.latency = Histogram("pagetoken_http_request_seconds", "Time to answer an HTTP request",
                                  registry=self.registry)
+        self._counters: dict[tuple[str, int], Any] = {}  # each label pair's counter, looked up once
+
+    def observe(self, method: str, status: int, seconds: float) -> None:
+        """One request answered."""
+        counter = self._counters.get((method, status))
+        if counter is None:
+            if len(self._counters) >= 1024:  # any method name can arrive: keep the memory bounded
+                self._counters.clear()
+            counter = self._counters[(method, status)] = self.requests.labels(method, str(status))
+        counter.inc()
+        self.latency.observe(seconds)
 
 
 class Front:
     """Every HTTP request passes here once, first: the metrics, the answering process's name
     (`X-Pagetoken-Worker: <pid>`, so an operator running several workers, and the tests, can tell which
     one served it) and the body limit, in one wrapper. A Graph call, known from `GraphRoute`'s two set
-    lookups, then goes straight to the Graph endpoint; anything else goes down Starlette's own stack
-    (its error and exception middleware, then the router), where the Graph catch-all is still matched."""
+    lookups, then goes straight to the Graph endpoint (given its kept answer when it has one:
+    `graph/recall.py`); anything else goes down Starlette's own stack (its error and exception
+    middleware, then the router), where the Graph catch-all is still matched."""
 
     def __init__(self, app: ASGIApp, graph: GraphEndpoint, route: GraphRoute, metrics: Metrics) -> None:
         self.app = app
@@ -73,6 +85,37 @@ class Front:
             return
         start = time.perf_counter()
         status = 500
+        try:
+            if guards.declared_too_large(scope):
+                refusal = guards.BodyTooLarge()
+                status = refusal.status
+                await guards.send_graph_error(send, refusal, self._worker_header())
+            elif self.route.takes(scope):
+                status = await self.graph_call(scope, receive, send)
+            else:
+                status = await self.web_call(scope, receive, send)
+        finally:
+            self.metrics.observe(scope["method"], status, time.perf_counter() - start)
+
+    async def graph_call(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """A Graph call: its answer is made whole first (a kept one, or the endpoint's), so its status and
+        the worker header are set on it directly, with no wrapper around `send`."""
+        try:
+            response = self.graph.recall.answer(scope) or await self.graph.handle(
+                Request(scope, guards.bounded(receive)))
+        except guards.BodyTooLarge as exc:
+            await guards.send_graph_error(send, exc, self._worker_header())
+            return exc.status
+        except Exception:  # the endpoint answers its own failures; this is a last resort, as Starlette's
+            log.exception("unexpected failure on %s %s", scope["method"], scope["path"])
+            response = error_response(errors.UnknownError())
+        response.raw_headers.append(self._worker_header())
+        await response(scope, receive, send)
+        return response.status_code
+
+    async def web_call(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Anything else, down Starlette's stack, with `send` wrapped to learn the status and add the header."""
+        status = 500
         started = False
         worker = self._worker_header()
 
@@ -84,29 +127,12 @@ class Front:
             await send(message)
 
         try:
-            if guards.declared_too_large(scope):
-                await guards.send_graph_error(answer, guards.BodyTooLarge())
-                return
-            target = self.graph_call if self.route.takes(scope) else self.app
-            try:
-                await target(scope, guards.bounded(receive), answer)
-            except guards.BodyTooLarge as exc:
-                if started:  # too late to answer otherwise
-                    raise
-                await guards.send_graph_error(answer, exc)
-        finally:
-            self.metrics.requests.labels(scope["method"], str(status)).inc()
-            self.metrics.latency.observe(time.perf_counter() - start)
-
-    async def graph_call(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            response = await self.graph.handle(Request(scope, receive))
-        except guards.BodyTooLarge:
-            raise
-        except Exception:  # the endpoint answers its own failures; this is a last resort, as Starlette's
-            log.exception("unexpected failure on %s %s", scope["method"], scope["path"])
-            response = error_response(errors.UnknownError())
-        await response(scope, receive, send)
+            await self.app(scope, guards.bounded(receive), answer)
+        except guards.BodyTooLarge as exc:
+            if started:  # too late to answer otherwise
+                raise
+            await guards.send_graph_error(answer, exc)
+        return status
 
 
 class GraphRoute(Route):

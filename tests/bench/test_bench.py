@@ -52,7 +52,7 @@ def test_http_scenarios_on_both_backends(results: Path, pg_cluster: Cluster) -> 
     http = json.loads(results.read_text())["http"]
     expected = {"hello"} | {f"{name}.{backend}" for backend in ("sqlite", "postgresql") for name in
                             ("page_read", "page_feed", "debug_token", "fb_exchange_token", "app_page_token",
-                             "client_credentials_page")}
+                             "client_credentials_page", "page_read_fresh", "debug_token_fresh")}
     assert set(http["results"]) == expected
     assert all(r["requests"] > 0 and r["req_s"] > 0 for r in http["results"].values())
     assert http["results"]["hello"]["ratio"] == 1.0

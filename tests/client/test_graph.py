@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -27,6 +26,7 @@ from pagetoken.client import (
 from pagetoken.core import errors
 from pagetoken.core.proof import appsecret_proof
 from pagetoken.core.tokens import new_token
+from tests.support import aio
 
 BASE = "https://graph.facebook.com/v25.0"
 APP_ID = "1234567890"
@@ -321,6 +321,6 @@ def test_async_client_is_the_same_client() -> None:
             assert [i async for i in c.paginate("111/feed", token)] == [1, 2]
             assert await c.revoke(token) is True
 
-    asyncio.run(main())
+    aio.run(main())
     assert seen == [0.1]
     assert query(route.calls.last.request)["appsecret_proof"] == appsecret_proof(token, SECRET)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from pagetoken.authority import apps, oauth, users
 from pagetoken.authority.context import Authority
 from pagetoken.server import build_app
+from tests.support import aio
 
 CHUNK = 1024 * 1024
 SENT_AT_MOST = 30  # 30 MB offered; a server that reads it all before answering consumes every chunk
@@ -38,7 +38,7 @@ def drive(app: Any, path: str, content_type: str, first: bytes = b"", headers: l
              "headers": [(b"host", b"127.0.0.1"), (b"content-type", content_type.encode()),
                          (b"transfer-encoding", b"chunked"), *headers],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80)}
-    asyncio.run(app(scope, receive, send))
+    aio.run(app(scope, receive, send))
     start = next(m for m in out if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
     return start["status"], json.loads(body) if body.startswith(b"{") else {}, consumed
@@ -61,7 +61,7 @@ def deliver(app: Any, path: str, content_type: str, body: bytes) -> tuple[int, d
              "headers": [(b"host", b"127.0.0.1"), (b"content-type", content_type.encode()),
                          (b"content-length", str(len(body)).encode())],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80)}
-    asyncio.run(app(scope, receive, send))
+    aio.run(app(scope, receive, send))
     start = next(m for m in out if m["type"] == "http.response.start")
     answer = b"".join(m.get("body", b"") for m in out if m["type"] == "http.response.body")
     return start["status"], json.loads(answer)

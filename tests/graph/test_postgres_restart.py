@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pagetoken.authority import revoke
 from tests.conftest import SHORT_LIFETIMES, need
 from tests.support.postgres import Cluster
 from tests.support.servers import LiveServer
@@ -119,8 +121,9 @@ def _long_lived_and_page(srv: LiveServer) -> tuple[str, str, dict[str, Any]]:
 @pytest.mark.parametrize("workers", [1, 2])  # two: each process's pool and change listener heal on their own
 def test_a_restart_of_postgresql_under_load_is_transient_and_heals(own_cluster: Cluster, tmp_path: Path,
                                                                    workers: int) -> None:
-    srv = LiveServer(tmp_path / "live", env=dict(SHORT_LIFETIMES), db=own_cluster.create_database("restart"),
-                     workers=workers)
+    # the caches' backstop far off: after the restart, only the change listener can tell of a change
+    srv = LiveServer(tmp_path / "live", env={**SHORT_LIFETIMES, "PAGETOKEN_CACHE_SECONDS": "300"},
+                     db=own_cluster.create_database("restart"), workers=workers)
     srv.setup_app()
     srv.start()
     try:
@@ -146,8 +149,34 @@ def test_a_restart_of_postgresql_under_load_is_transient_and_heals(own_cluster: 
         after = load.of("after")
         assert all(a.ok or a.transient for a in after), [a for a in after if not (a.ok or a.transient)]
         assert httpx.get(f"{srv.url}/me", params={"access_token": user_token}, timeout=10).json()["id"] == user_id
+        # Each process's change listener is back too: the Page token, read (and its answer kept) after
+        # the restart, is refused by every worker once another node revokes it.
+        assert _read_page(srv.url, page).status_code == _read_page(srv.url, page).status_code == 200
+        other = srv.authority()
+        try:
+            assert revoke.revoke_token(other, page["access_token"])
+        finally:
+            other.close()
+        _until_refused_everywhere(srv.url, page)
     finally:
         srv.stop()
+
+
+def _read_page(url: str, page: dict[str, Any]) -> httpx.Response:
+    """A Page read on a connection of its own (any worker may answer it)."""
+    return httpx.get(f"{url}/{page['id']}", params={"fields": "id,name", "access_token": page["access_token"]},
+                     headers={"Connection": "close"}, timeout=BOUND)
+
+
+def _until_refused_everywhere(url: str, page: dict[str, Any], in_a_row: int = 20) -> None:
+    """Read until `in_a_row` reads in a row (each on a new connection, so every worker takes some) are
+    refused with 190; fail if that has not happened within BOUND seconds. Each read is the wait."""
+    deadline = time.monotonic() + BOUND
+    streak = 0
+    while streak < in_a_row:
+        assert time.monotonic() < deadline, "a worker still answers with a revoked token"
+        answer = _read_page(url, page)
+        streak = streak + 1 if answer.status_code == 400 and answer.json()["error"]["code"] == 190 else 0
 
 
 REACH = ("the database server cannot be reached", "the database server closed the connection")

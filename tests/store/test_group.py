@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from pagetoken.store.store import Store, add_node
 from pagetoken.store.tables import nodes
+from pagetoken.store.writers import NestedWrite
 
 
 class Refused(Exception):
@@ -90,5 +91,20 @@ def test_a_lone_piece_that_fails_leaves_the_lead_free_for_the_next(store_url: st
             store.write_grouped(lambda conn: (_ for _ in ()).throw(Refused("x")))
         assert store.write_grouped(lambda conn: add_node(conn, "post", 0.0, node_id="7")) == "7"
         assert store._group.transactions == 2
+    finally:
+        store.close()
+
+
+def test_a_grouped_write_inside_another_fails_at_once_and_the_group_goes_on(store_url: str) -> None:
+    store = Store.open(store_url)
+    try:
+        def nested(conn: Connection) -> str:
+            return store.write_grouped(lambda c: add_node(c, "app", 0.0))
+
+        with pytest.raises(NestedWrite):  # it would otherwise wait on its own queue for ever
+            store.write_grouped(nested)
+        made = store.write_grouped(lambda conn: add_node(conn, "app", 0.0))
+        with store.read() as conn:
+            assert conn.execute(select(nodes.c.id).where(nodes.c.id == made)).scalar() == made
     finally:
         store.close()

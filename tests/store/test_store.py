@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from pagetoken.store.store import Store, add_node
 from pagetoken.store.tables import apps, nodes, tokens
+from pagetoken.store.writers import NestedWrite
 
 
 def test_after_commit_runs_after_the_commit_only(db_url: str) -> None:
@@ -114,5 +115,22 @@ def test_sqlite_writers_queue_on_a_lock_file_held_for_the_whole_transaction(tmp_
             add_node(conn, "user", 0.0, node_id="1")
             assert subprocess.run(probe, capture_output=True).returncode != 0  # held: the probe is refused
         assert subprocess.run(probe, capture_output=True).returncode == 0  # free once committed
+    finally:
+        store.close()
+
+
+def test_a_sqlite_write_opened_inside_another_fails_at_once(tmp_path: Path) -> None:
+    """The writer lock is not reentrant: a nested write in one thread would wait for itself for ever.
+    It fails instead, the outer transaction rolls back, and the next write takes its turn as usual."""
+    store = Store.open(f"sqlite:///{tmp_path / 'pagetoken.db'}")
+    try:
+        with pytest.raises(NestedWrite), store.write() as conn:
+            add_node(conn, "user", 0.0, node_id="1")
+            with store.write():
+                pass
+        with store.write() as conn:
+            add_node(conn, "user", 0.0, node_id="2")
+        with store.read() as conn:
+            assert [r.id for r in conn.execute(select(nodes.c.id)).all()] == ["2"]
     finally:
         store.close()

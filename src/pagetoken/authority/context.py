@@ -58,6 +58,8 @@ class Authority:
         self.token_cache: TTLCache[str, Any] = TTLCache(ttl, changes=store.changes.current)
         # Apps, their secrets, Pages, object types, grants and roles, by ID.
         self.record_cache: TTLCache[tuple[str, ...], Any] = TTLCache(ttl, changes=store.changes.current)
+        # Whole answers the Graph layer may give again to the same request (graph/recall.py).
+        self.answer_cache: TTLCache[bytes, Any] = TTLCache(ttl, 10_000, changes=store.changes.current)
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None, upgrade: bool = False) -> Authority:

@@ -76,6 +76,14 @@ class ValidToken:
     raw: str = field(default="", repr=False)
 
     @property
+    def usable_until(self) -> float | None:
+        """When `validation.resolve` stops accepting it (its expiry, or for a person's token the end of its
+        data access), or None for never."""
+        ends = [t for t in (self.expires_at, self.data_access_expires_at if self.origin == Origin.USER else None)
+                if t is not None]
+        return min(ends) if ends else None
+
+    @property
     def subject_id(self) -> str:
         """What `/me` means for this token: the Page, the user, or the app."""
         if self.kind == TokenKind.PAGE and self.page_id:

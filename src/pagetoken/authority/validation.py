@@ -266,10 +266,15 @@ def describe_invalid(auth: Authority, token: str, error: errors.ApiError,
 def describe_for(auth: Authority, viewer_app_id: str, token: str) -> dict[str, Any]:
     """debug_token's `data` for `token` as the app `viewer_app_id` may see it: its own tokens in full,
     another app's as a mismatch and nothing more."""
+    return inspect_for(auth, viewer_app_id, token)[0]
+
+
+def inspect_for(auth: Authority, viewer_app_id: str, token: str) -> tuple[dict[str, Any], ValidToken | None]:
+    """`describe_for`, with the token's record when it is valid and the viewer's own (else None)."""
     try:
         info = resolve(auth, token)
     except errors.TokenError as exc:
-        return describe_invalid(auth, token, exc, viewer_app_id)
+        return describe_invalid(auth, token, exc, viewer_app_id), None
     if info.app_id != viewer_app_id:
-        return {"is_valid": False, "scopes": [], "error": errors.NotViewingApp().short()}
-    return describe(auth, info)
+        return {"is_valid": False, "scopes": [], "error": errors.NotViewingApp().short()}, None
+    return describe(auth, info), info

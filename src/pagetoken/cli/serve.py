@@ -129,4 +129,6 @@ def serve(
         os.environ["PAGETOKEN_CONTROL_TOKEN"] = control_token
     uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level.lower(), http=HeaderTimeoutProtocol,
+                # the access log is written at info: above that, not even its line is put together
+                access_log=log_level.lower() in ("trace", "debug", "info"),
                 proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips or "")

@@ -26,6 +26,17 @@ from .params import as_bool, as_int, as_list, as_object
 from .routes import route_arg
 
 
+@dataclass(frozen=True)
+class Again:
+    """What an answer needs to be given again as it is (`graph/recall.py`): the call as dispatch resolved it,
+    when the answer stops holding (its tokens' end; None for never), and what each answer does besides
+    (the impressions a read records)."""
+
+    call: Call
+    until: float | None
+    effects: tuple[Callable[[], None], ...] = ()
+
+
 @dataclass
 class Usage:
     """What answering one request touched: the token it ran with and the Pages (for X-Page-Usage)."""
@@ -36,6 +47,21 @@ class Usage:
     # an edge read inside the answer (`fields=posts{comments}`: each post's comments) counts as one more call.
     counted: Any = None
     count_edge: Callable[[Call], None] | None = None
+    # Set by an operation whose answer depends on nothing but what the read model holds and its tokens'
+    # validity (`repeatable`); never for a request that reads other calls inside (`nest`).
+    again: Again | None = None
+    nested: bool = False
+
+    def repeatable(self, call: Call, until: float | None, *effects: Callable[[], None]) -> None:
+        """The answer being made may be given again to the same request until `until`, if nothing it was
+        read from changes meanwhile; each time, `effects` run as they ran for this one."""
+        if not self.nested:
+            self.again = Again(call, until, effects)
+
+    def nest(self) -> None:
+        """The request answers with other calls inside (edges named in `fields`, `?ids=`): its answer is
+        never given again, whatever any of its parts said."""
+        self.nested, self.again = True, None
 
 
 @dataclass(frozen=True)

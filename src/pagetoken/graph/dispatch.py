@@ -123,6 +123,7 @@ def read_many(call: Call, raw_token: str | None, before: Sequence[Callable[[Call
     for hook in before:  # counted once, as the Graph counts the call
         hook(call)
     params = {k: v for k, v in call.params.items() if k != "ids"}
+    call.usage.nest()
     answers: dict[str, Any] = {}
     missing: list[str] = []
     for ident in ids:
@@ -156,6 +157,7 @@ def _take_edge_fields(call: Call, node: NodeType) -> tuple[Call, dict[str, tuple
 def _read_edge(call: Call, name: str, nested: Selection | None, mods: dict[str, str], raw_token: str | None,
                before: Sequence[Callable[[Call], None]] = ()) -> Any:
     """An edge named among the fields, read as a call of its own (the rate limits count it)."""
+    call.usage.nest()
     params = {k: v for k, v in call.params.items() if k in ("access_token", "appsecret_proof")}
     params.update(mods)
     if nested:

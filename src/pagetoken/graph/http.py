@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -20,55 +19,15 @@ from pagetoken.core import errors
 from .call import Call
 from .dispatch import dispatch
 from .params import effective_method, merged_params, strip_version, token_from
+from .recall import Recall
+from .responses import JSON, GraphJSON, error_response, json_response
+
+__all__ = ["JSON", "GraphEndpoint", "GraphJSON", "after_headers", "error_response", "json_response", "writes"]
 
 log = logging.getLogger("pagetoken.graph")
 
-JSON = "application/json; charset=UTF-8"
-# The version an unversioned call is served as (SPEC §2: `facebook-api-version` on every answer).
-DEFAULT_VERSION = "v25.0"
-# The server revision, as the Graph API's `x-fb-rev` names its own build.
-REVISION = "1017391962"
-# On token answers and Graph JSON alike: never cached, never sniffed.
-NO_STORE = {
-    "Cache-Control": "private, no-cache, no-store, must-revalidate",
-    "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-}
-
 # Extra steps around every call (rate limits, usage headers, metrics): (call) -> headers to add.
 Hook = Callable[[Call], dict[str, str]]
-
-
-class GraphJSON(Response):
-    """A Graph answer: JSON with the headers the Graph API puts on every answer (version served, trace
-    ID, revision, no caching; the fixed ones encoded once for all), then the call's own."""
-
-    media_type = JSON
-    _FIXED = [(b"content-type", JSON.encode()), (b"x-fb-rev", REVISION.encode()),
-              *((k.lower().encode(), v.encode()) for k, v in NO_STORE.items())]
-
-    def __init__(self, body: Any, status: int, headers: dict[str, str], version: str | None,
-                 trace_id: str) -> None:
-        self.status_code = status
-        self.background = None
-        self.body = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        self.raw_headers = [(b"content-length", str(len(self.body)).encode()), *self._FIXED,
-                            (b"facebook-api-version", (version or DEFAULT_VERSION).encode()),
-                            (b"x-fb-trace-id", trace_id.encode()),
-                            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())]
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  version: str | None = None, trace_id: str | None = None) -> Response:
-    return GraphJSON(body, status, headers or {}, version, trace_id or errors.new_trace_id())
-
-
-def error_response(exc: errors.ApiError, headers: dict[str, str] | None = None,
-                   version: str | None = None) -> Response:
-    """An error answer; its `x-fb-trace-id` is the `fbtrace_id` of its body."""
-    trace_id = errors.new_trace_id()
-    return json_response(exc.body(trace_id), exc.status, {**exc.headers, **(headers or {})}, version, trace_id)
-
 
 _ESCAPED = re.compile(r"[?#\\]")  # what a URL escapes in a path (`%3F`, `%23`, `%5C`)
 _BASE_URLS: dict[tuple[Any, ...], str] = {}
@@ -130,11 +89,13 @@ class GraphEndpoint:
         self.first: list[Callable[[Call, str | None], None]] = []
         self.answered: list[Callable[[Call, str | None, errors.ApiError | None], None]] = []
         self.batch: Callable[[Call, Request], Any] | None = None
+        self.recall = Recall(self)  # answers given again (recall.py)
 
     async def handle(self, request: Request) -> Response:
         call: Call | None = None
         raw_path = request.scope["path"]  # as request.url.path has it, without building the URL when it can
         path, version = strip_version(raw_path if not _ESCAPED.search(raw_path) else request.url.path)
+        key, generation = self.recall.start(request.scope)
         try:
             params = await merged_params(request)
             method = effective_method(request, params)
@@ -146,14 +107,16 @@ class GraphEndpoint:
                 body = await self.batch(call, request)
             else:
                 body = await self.answer(call, raw)
-            return json_response(body, headers=self._after(call), version=version)
+            response = json_response(body, headers=self.after_headers(call), version=version)
+            self.recall.keep(key, generation, call.usage, response)
+            return response
         except errors.ApiError as exc:
-            return error_response(exc, self._after(call) if call else None, version)
+            return error_response(exc, self.after_headers(call) if call else None, version)
         except Exception as exc:
             fault = storage_faults.as_graph_error(exc)
             if fault is not None:
                 log.error("%s %s: %s", request.method, request.url.path, fault.message)
-                return error_response(fault, self._after(call) if call else None, version)
+                return error_response(fault, self.after_headers(call) if call else None, version)
             log.exception("unexpected failure on %s %s", request.method, request.url.path)
             return error_response(errors.UnknownError(), version=version)
 
@@ -193,6 +156,13 @@ class GraphEndpoint:
         self._answered(call, raw_token, None)
         return result
 
+    def charge(self, call: Call, wall: float) -> None:
+        """`done` for a call answered on the event loop that started at `wall` (`perf_counter`)."""
+        self._done(call, wall, None)
+
+    def after_headers(self, call: Call) -> dict[str, str]:
+        return after_headers(self, call)
+
     def _done(self, call: Call, wall: float, cpu: float | None) -> None:
         wall = time.perf_counter() - wall
         cpu = wall if cpu is None else time.thread_time() - cpu
@@ -207,6 +177,3 @@ class GraphEndpoint:
                 raise  # a hook that writes sends the call to a worker thread, like dispatch does
             except Exception:
                 log.exception("answered-hook failed")
-
-    def _after(self, call: Call) -> dict[str, str]:
-        return after_headers(self, call)

@@ -83,4 +83,8 @@ def debug_token(call: Call, raw_token: str | None, before: Before = ()) -> dict[
     input_token = call.param("input_token")
     if not input_token:
         raise errors.BadParameter("The parameter input_token is required")
-    return {"data": validation.describe_for(call.auth, viewer.app_id, input_token)}
+    data, info = validation.inspect_for(call.auth, viewer.app_id, input_token)
+    if info is not None:  # a valid token's answer holds until it or the viewer's token ends, or a change
+        ends = [t for t in (viewer.usable_until, info.usable_until) if t is not None]
+        call.usage.repeatable(call, min(ends) if ends else None)
+    return {"data": data}

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pagetoken.authority.ratecounts import Key, RateCounts
+from pagetoken.authority.ratecounts import Key, RateCounts, Tally
 from pagetoken.core import errors
 from pagetoken.core.limits import APP, PAGE, USER, Limits
 
@@ -44,6 +44,7 @@ class _Counted:
     keys: set[Key] = field(default_factory=set)
     start: int = 0
     charged: bool = False
+    seen: dict[Key, Tally] = field(default_factory=dict)  # each key's totals as the call was counted into
 
 
 def _pct(used: float, limit: float) -> int:
@@ -77,7 +78,8 @@ class RateLimiter:
             keys.append((USER, tok.user_id))
         if usage.page_ids:
             keys.extend((PAGE, p) for p in sorted(usage.page_ids))
-        refused, start = self.counts.admit(keys, self.limits)
+        seen: list[Tally] = []
+        refused, start = self.counts.admit(keys, self.limits, seen)
         if refused is not None:
             raise REFUSALS[refused[0]]()
         if counted is None:  # a request is answered by one thread at a time: no lock needed
@@ -85,6 +87,8 @@ class RateLimiter:
             usage.count_edge = self.admit  # edges read inside the answer (`posts{comments}`) count too
         counted.calls.add((call.method, call.path))
         counted.keys.update(keys)
+        if len(seen) == len(keys):
+            counted.seen.update(zip(keys, seen, strict=True))
 
     def clear(self) -> None:
         """Forget every count, in this process and in the database (a `--dev` reset)."""
@@ -97,26 +101,31 @@ class RateLimiter:
             counted.charged = True
             self.counts.charge(counted.keys, counted.start, wall, cpu)
 
-    def usage(self, scope: str, ident: str) -> Used:
-        """Integer percentages of the limits used in the window: (calls, time, CPU time)."""
+    def usage(self, scope: str, ident: str, counted: _Counted | None = None) -> Used:
+        """Integer percentages of the limits used in the window: (calls, time, CPU time). For a key the
+        call was `counted` into, the totals it was counted into (no second look-up)."""
         lim = self.limits
-        seen = self.counts.tally((scope, ident), lim.window)
+        seen = counted.seen.get((scope, ident)) if counted is not None else None
+        if seen is None:
+            seen = self.counts.tally((scope, ident), lim.window)
         return _pct(seen.calls, lim.calls_for(scope)), _pct(seen.wall, lim.time_budget), _pct(seen.cpu, lim.cpu_budget)
 
     def headers(self, call: Call) -> dict[str, str]:
         """The usage headers of an answer. The percentages move seldom, so each header's JSON is built
         once per distinct value (`_usage_json`, `_business_json`), not once per call."""
         token = call.usage.token
-        out = {"X-App-Usage": _usage_json(*(self.usage(APP, token.app_id) if token is not None else NONE_USED))}
+        counted: _Counted | None = call.usage.counted
+        out = {"X-App-Usage": _usage_json(*(self.usage(APP, token.app_id, counted) if token is not None
+                                            else NONE_USED))}
         page_usage: Used | None = None
         page_id = None
         if call.usage.page_ids:
             page_id = min(call.usage.page_ids)
-            page_usage = self.usage(PAGE, page_id)
+            page_usage = self.usage(PAGE, page_id, counted)
             out["X-Page-Usage"] = _usage_json(*page_usage)
         if token is not None and token.kind == PAGE and token.page_id:
             used = page_usage if page_id == token.page_id and page_usage is not None else self.usage(
-                PAGE, token.page_id)
+                PAGE, token.page_id, counted)
             out["X-Business-Use-Case-Usage"] = _business_json(token.page_id, *used, self._regain(token.page_id, used))
         return out
 

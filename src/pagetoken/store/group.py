@@ -10,7 +10,8 @@ first of them. A piece that raises gets its exception back, and the transaction 
 it (its writes and after-commit actions never happen); the others commit. A failed commit fails
 every piece.
 
-A piece must be short and must not itself call `write_grouped` (it would wait on its own queue).
+A piece must be short and must not itself call `write_grouped`: it would wait on its own queue, so it
+fails at once instead (`NestedWrite`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Connection
+
+from .writers import NestedWrite
 
 if TYPE_CHECKING:
     from .store import Store
@@ -52,8 +55,11 @@ class GroupCommit:
         self._queue: list[_Piece[Any]] = []
         self._busy = False
         self.transactions = 0  # how many transactions the pieces needed (for the tests and benchmarks)
+        self._leader: int | None = None  # the thread running the pieces now
 
     def run(self, work: Callable[[Connection], T]) -> T:
+        if self._leader == threading.get_ident():  # only this thread can have written its own ident there
+            raise NestedWrite("write_grouped was called from inside a grouped write")
         piece: _Piece[T] = _Piece(work)
         with self._lock:
             self._queue.append(piece)
@@ -63,12 +69,14 @@ class GroupCommit:
             piece.event.wait()
             if not piece.lead:
                 return piece.outcome()
+        self._leader = threading.get_ident()
         try:
             while not piece.finished:  # this thread leads; its own piece is in the first batch
                 with self._lock:
                     batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 self._commit(batch)
         finally:
+            self._leader = None
             with self._lock:
                 if self._queue:  # hand the lead to the first in line
                     self._queue[0].lead = True

@@ -7,7 +7,8 @@ writing transaction first takes an exclusive `flock` on a file beside the databa
 it has committed or rolled back: a waiting writer runs the moment the lock is free. Threads of one
 process queue on a lock of their own first (a `flock` belongs to an open file, not to a thread).
 PostgreSQL needs none of this: its writers wait on row locks. The turn is not reentrant: a writing
-transaction must not open another in the same thread (it would wait for itself).
+transaction that opens another in the same thread would wait for itself, so it fails at once instead
+(`NestedWrite`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 
+class NestedWrite(RuntimeError):
+    """A writing transaction (or a grouped write) opened inside another in the same thread."""
+
+
 class WriterQueue:
     """Writers of one SQLite file, one at a time across threads and processes."""
 
@@ -29,14 +34,20 @@ class WriterQueue:
         self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._here = threading.Lock()
+        self._holder: int | None = None  # the thread whose turn it is
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
+        me = threading.get_ident()
+        if self._holder == me:  # only this thread can have written its own ident there
+            raise NestedWrite("a writing transaction was opened inside another in the same thread")
         with self._here:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._holder = me
             try:
                 yield
             finally:
+                self._holder = None
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pagetoken.authority import impressions, insights, issue, oauth, pages
@@ -58,7 +59,10 @@ def read_page(call: Call) -> dict[str, Any]:
     if "access_token" in wanted:
         obj["access_token"] = page_token_field(call, page.id)
     if wanted != ["access_token"]:
-        impressions.record(call.auth, page.id, insights.VIEW, [page.id], answers.viewer(call))
+        seen = partial(impressions.record, call.auth, page.id, insights.VIEW, (page.id,), answers.viewer(call))
+        seen()
+        if "fan_count" not in wanted and "access_token" not in wanted:  # the rest is the Page's own record
+            call.usage.repeatable(call, tok.usable_until, seen)
     return narrow(obj, call.selection, NODE.default_fields)
 
 

@@ -1,0 +1,138 @@
+"""Answers given again: the same read, asked again while nothing it was read from has changed, gets the
+answer it got, without running the call.
+
+A Graph read whose answer depends only on what the read model holds (the token's record, the app, the
+Page and its roles, the grants) and on its tokens being valid says so while it runs
+(`Usage.repeatable`: a Page's own fields, `debug_token` of a valid token). Its encoded answer is then
+kept under a digest of the request that asked for it: path, query string, `Authorization` and `Host`
+(the kept call holds no token as sent). A later
+identical GET is answered from that, as long as
+
+- the store's change counter has not moved (the answers live in a `TTLCache` beside the read model's,
+  emptied by the same changes: a revocation, role change, permission removal or secret reset anywhere
+  ends every answer at once);
+- its tokens are still valid by the authority's clock (`until`);
+- the entry is younger than the cache's backstop TTL.
+
+What every call does besides its answer still happens on every hit: the rate limits count it and may
+refuse it (`before`), its time is charged (`done`), the usage headers are made fresh (`after`), and the
+effects the answer had (the impressions of a Page view) run again; each answer gets its own trace ID.
+A request that reads other calls inside (`fields=feed`, `?ids=`) is never kept. Under `serve --dev`
+(injected faults, the request log) nothing is kept: those hooks must see every call run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from starlette.types import Scope
+
+from pagetoken.authority.context import Authority
+from pagetoken.core import errors
+from pagetoken.core.values import evolve
+
+from .call import Again, Usage
+from .responses import GraphJSON, error_response
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+    from .http import GraphEndpoint
+
+Key = bytes
+_NOTHING: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Kept:
+    again: Again
+    page_ids: frozenset[str]
+    body: bytes
+    version: str | None
+
+
+def key_of(scope: Scope) -> Key | None:
+    """What makes two requests the same read, or None for a request whose answer is never kept (not a
+    GET): a digest of the path, query string, `Authorization` and `Host`, so that the cache holds no
+    token as it was sent."""
+    if scope["method"] != "GET":
+        return None
+    authorization = host = None
+    for name, value in scope["headers"]:  # the first of each, as Starlette's `Headers.get` reads them
+        if name == b"authorization":
+            authorization = value if authorization is None else authorization
+        elif name == b"host":
+            host = value if host is None else host
+    path, query = scope["path"].encode("utf-8", "surrogateescape"), scope["query_string"]
+    where = f"{scope.get('scheme')}|{scope.get('root_path')}".encode("utf-8", "surrogateescape")
+    # each part's length first (-1: no such header), so that no two different requests spell the same bytes
+    sizes = b"%d %d %d %d %d|" % (len(path), len(query), -1 if authorization is None else len(authorization),
+                                  -1 if host is None else len(host), len(where))
+    return hashlib.blake2b(b"".join((sizes, path, query, authorization or b"", host or b"", where)),
+                           digest_size=16).digest()
+
+
+class Recall:
+    """The kept answers of one Graph endpoint."""
+
+    def __init__(self, endpoint: GraphEndpoint) -> None:
+        self.endpoint = endpoint
+        self.cache = endpoint.auth.answer_cache
+
+    def enabled(self) -> bool:
+        ep = self.endpoint
+        return self.cache.ttl > 0 and not ep.first and not ep.answered
+
+    def start(self, scope: Scope) -> tuple[Key | None, int]:
+        """Before a call runs: its key (None if its answer cannot be kept) and the cache's generation."""
+        key = key_of(scope) if self.enabled() else None
+        return key, (self.cache.generation() if key is not None else 0)
+
+    def keep(self, key: Key | None, generation: int, usage: Usage, response: Response) -> None:
+        """After a call answered 200: keep its answer if the call said it may be given again."""
+        again = usage.again
+        if key is None or again is None or usage.nested or response.status_code != 200:
+            return
+        # what answering again needs of the call: whom it acts for and on what, not what it was sent with
+        # (its parameters, headers, this request's usage record, and the token itself)
+        token = again.call.token
+        bare = Again(again.call.resolved(params=_NOTHING, headers=_NOTHING, usage=Usage(),
+                                         token=None if token is None else evolve(token, raw="")),
+                     again.until, again.effects)
+        self.cache.put(key, Kept(bare, frozenset(usage.page_ids), bytes(response.body), again.call.version),
+                       generation)
+
+    def answer(self, scope: Scope) -> Response | None:
+        """The kept answer to this request, with everything a call does besides, or None (run the call)."""
+        if not self.enabled():
+            return None
+        key = key_of(scope)
+        kept: Kept | None = self.cache.get(key) if key is not None else None
+        if kept is None:
+            return None
+        ep = self.endpoint
+        again = kept.again
+        if again.until is not None and ep.auth.now() >= again.until:
+            return None  # the full call says why the token no longer works
+        start = time.perf_counter()
+        call = again.call.resolved(usage=Usage(token=again.call.token, page_ids=set(kept.page_ids)))
+        try:
+            with ep.auth.memory_only():
+                try:
+                    for hook in ep.before:
+                        hook(call)
+                except errors.ApiError as exc:
+                    ep.charge(call, start)
+                    return error_response(exc, ep.after_headers(call), kept.version)
+                for effect in again.effects:
+                    effect()
+                ep.charge(call, start)
+                headers = ep.after_headers(call)
+        except Authority.NeedsIO:
+            return None  # the rate counts want an exchange with the database first: the full call makes it
+        return GraphJSON(kept.body, 200, headers, kept.version, errors.new_trace_id())
