@@ -33,7 +33,6 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, tuple_, update
@@ -60,7 +59,6 @@ def hold(limit: int) -> int:
     return max(1, limit // HOLD)
 
 
-@lru_cache(maxsize=64)
 def slot_ms(window: float) -> int:
     return max(1, round(window * 1000 / SLOTS))
 
@@ -119,7 +117,6 @@ class RateCounts:
         refused or None, the slot the call was counted in). An admitted call appends to `into`, key by
         key, the totals it was counted into: live records, which its time is added to when charged."""
         width = slot_ms(limits.window)
-        budgets = limits.time_budget, limits.cpu_budget
         while True:
             cur = int(self.auth.now() * 1000) // width * width
             with self._lock:
@@ -133,23 +130,19 @@ class RateCounts:
                         counts = self._keys[key] = _Counts()
                     found.append(counts)
                     self._touched.add(key)
-                    limit: int = getattr(limits, key[0])  # the limits' fields are named after the scopes
-                    if counts.read_cut is None or counts.unread >= max(1, limit // HOLD):  # hold(limit)
+                    limit = limits.calls_for(key[0])
+                    if counts.read_cut is None or counts.unread >= hold(limit):
                         due = True  # a key never read yet, or held back as much as may be
-                    view = counts.view
-                    seen = view[1] if view is not None and view[0] == cur else self._view(counts, cur, width)
-                    if refused is None and (seen.calls >= limit or seen.wall >= budgets[0] or seen.cpu >= budgets[1]):
+                    seen = self._view(counts, cur, width)
+                    if refused is None and (seen.calls >= limit or seen.wall >= limits.time_budget
+                                            or seen.cpu >= limits.cpu_budget):
                         refused = key
                         due = due or counts.read_cut != cur - SLOTS * width
                 if not due:
                     if refused is not None:
                         return refused, cur
                     for counts in found:
-                        row = counts.pending.get(cur)
-                        if row is None:
-                            counts.pending[cur] = [1, 0.0, 0.0]
-                        else:
-                            row[0] += 1
+                        _add(counts.pending, cur, 1, 0.0, 0.0)
                         counts.unread += 1
                         view = counts.view
                         if view is not None:
