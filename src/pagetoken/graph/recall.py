@@ -53,7 +53,6 @@ class Kept:
     again: Again
     page_ids: frozenset[str]
     body: bytes
-    version: str | None
 
 
 def key_of(scope: Scope) -> Key | None:
@@ -77,6 +76,18 @@ def key_of(scope: Scope) -> Key | None:
                            digest_size=16).digest()
 
 
+_SLOT = "pagetoken.recall_key"  # where a request's key is kept in its ASGI scope once worked out
+
+
+def _key(scope: Scope) -> Key | None:
+    """`key_of(scope)`, worked out once per request: the kept-answer look-up and, on a miss, the full
+    call that may keep its answer both need it."""
+    if _SLOT not in scope:
+        scope[_SLOT] = key_of(scope)
+    key: Key | None = scope[_SLOT]
+    return key
+
+
 class Recall:
     """The kept answers of one Graph endpoint."""
 
@@ -90,7 +101,7 @@ class Recall:
 
     def start(self, scope: Scope) -> tuple[Key | None, int]:
         """Before a call runs: its key (None if its answer cannot be kept) and the cache's generation."""
-        key = key_of(scope) if self.enabled() else None
+        key = _key(scope) if self.enabled() else None
         return key, (self.cache.generation() if key is not None else 0)
 
     def keep(self, key: Key | None, generation: int, usage: Usage, response: Response) -> None:
@@ -104,14 +115,13 @@ class Recall:
         bare = Again(again.call.resolved(params=_NOTHING, headers=_NOTHING, usage=Usage(),
                                          token=None if token is None else evolve(token, raw="")),
                      again.until, again.effects)
-        self.cache.put(key, Kept(bare, frozenset(usage.page_ids), bytes(response.body), again.call.version),
-                       generation)
+        self.cache.put(key, Kept(bare, frozenset(usage.page_ids), bytes(response.body)), generation)
 
     def answer(self, scope: Scope) -> Response | None:
         """The kept answer to this request, with everything a call does besides, or None (run the call)."""
         if not self.enabled():
             return None
-        key = key_of(scope)
+        key = _key(scope)
         kept: Kept | None = self.cache.get(key) if key is not None else None
         if kept is None:
             return None
@@ -128,11 +138,11 @@ class Recall:
                         hook(call)
                 except errors.ApiError as exc:
                     ep.charge(call, start)
-                    return error_response(exc, ep.after_headers(call), kept.version)
+                    return error_response(exc, ep.after_headers(call), call.version)
                 for effect in again.effects:
                     effect()
                 ep.charge(call, start)
                 headers = ep.after_headers(call)
         except Authority.NeedsIO:
             return None  # the rate counts want an exchange with the database first: the full call makes it
-        return GraphJSON(kept.body, 200, headers, kept.version, errors.new_trace_id())
+        return GraphJSON(kept.body, 200, headers, call.version, errors.new_trace_id())
