@@ -5,7 +5,8 @@ and on PostgreSQL (a throwaway cluster); and `debug_token` beside django-oauth-t
     .venv/bin/python bench/http_throughput.py [--seconds 6] [--warmup 2] [--connections 32] [--workers 2]
         [--backends sqlite,postgresql] [--no-dot] [--results PATH]
 
-Scenarios: the hello (on the HTTP protocol pagetoken serves: uvicorn's httptools, with the same guards);
+Scenarios: the hello (served as pagetoken is: uvicorn's httptools with the same guards, a listening
+socket per worker);
 `GET /v25.0/{page-id}?fields=id,name` with a Page token and appsecret_proof;
 `GET /v25.0/{page-id}/feed?limit=25` (25 posts) with the Page token;
 `GET /v25.0/debug_token` of a Page token with the app token (these two again with every request new,
@@ -80,12 +81,10 @@ def urls(base: str, s: dict[str, str]) -> dict[str, str]:
 
 def hello(args: argparse.Namespace) -> dict[str, float]:
     port = free_port()
-    # The hello gets the same TCP_NODELAY as pagetoken's listener (uvicorn's multi-worker socket lacks it,
-    # which would cap both at ~40 ms per answer and measure the kernel's delayed ACK, not the framework),
-    # and, like `pagetoken serve` at warning, no access log.
-    cmd = [str(BIN / "uvicorn"), "bench.peers.hello:app", "--host", "127.0.0.1", "--port", str(port), "--workers",
-           str(args.workers), "--log-level", "warning", "--no-access-log",
-           "--http", "pagetoken.guards:HeaderTimeoutProtocol"]
+    # The hello is served as `pagetoken serve` is (bench/peers/hello.py): the same HTTP protocol and its
+    # TCP_NODELAY (without it both would be capped at ~40 ms per answer by the kernel's delayed ACK), a
+    # listening socket per worker, and, like `pagetoken serve` at warning, no access log.
+    cmd = [str(BIN / "python"), "-m", "bench.peers.hello", "--port", str(port), "--workers", str(args.workers)]
     with Server(cmd, f"http://127.0.0.1:{port}/", {"PYTHONPATH": str(ROOT)}):
         return measure(f"http://127.0.0.1:{port}/", args.seconds, args.warmup, args.connections)
 

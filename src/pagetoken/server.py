@@ -228,9 +228,7 @@ def build_app(auth: Authority, public_url: str | None = None, dev: DevOptions | 
     # shared with every other process and node through the database, in batches (never per call).
     counts = ratecounts.counts_for(auth)
     limiter = RateLimiter(counts)
-    graph.before.append(limiter.admit)
-    graph.after.append(limiter.headers)
-    graph.done.append(limiter.charge)
+    graph.meter(limiter)
     graph.batch = batch.handler(graph)
     # Deauthorize callbacks are delivered by a worker that runs for as long as the server does.
     worker = callbacks.worker_for(auth)

@@ -107,6 +107,34 @@ def test_every_kept_answer_counts_for_the_rate_limits(auth: Authority, clock: An
         server.stop()
 
 
+@pytest.mark.parametrize(("limit", "code"), [("PAGETOKEN_RATE_USER_LIMIT", 17), ("PAGETOKEN_RATE_PAGE_LIMIT", 32)])
+def test_kept_answers_count_for_the_person_and_the_page_too(limit: str, code: int, auth: Authority, clock: Any,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(limit, "200")
+    server = ThreadServer(auth, clock).start()
+    try:
+        w = server.world()
+        token = page_token(server, w)
+        hits = Hits(server, monkeypatch)
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            seen = [client.get(f"/v25.0/{w.page_id}", params={"fields": "id,name", "access_token": token})
+                    for _ in range(205)]
+        assert hits.count >= 60
+        admitted = next(i for i, r in enumerate(seen) if r.status_code != 200)
+        assert 195 <= admitted <= 200  # the calls made getting the token count too
+        assert all(r.status_code == 400 and r.json()["error"]["code"] == code for r in seen[admitted:])
+        for r in seen[:admitted]:  # the Page's two usage headers agree on every answer, kept or not
+            page = json.loads(r.headers["x-page-usage"])
+            business = json.loads(r.headers["x-business-use-case-usage"])[w.page_id][0]
+            assert business["call_count"] == page["call_count"] and business["type"] == "pages"
+        if code == 32:
+            assert json.loads(seen[admitted - 1].headers["x-page-usage"])["call_count"] == 100
+            regain = json.loads(seen[-1].headers["x-business-use-case-usage"])[w.page_id][0]
+            assert regain["estimated_time_to_regain_access"] > 0
+    finally:
+        server.stop()
+
+
 def test_every_kept_answer_is_an_impression(server: ThreadServer, monkeypatch: pytest.MonkeyPatch) -> None:
     w = server.world()
     token = page_token(server, w)

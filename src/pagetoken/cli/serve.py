@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -90,11 +91,11 @@ def serve(
     calls per window (docs/DEPLOYMENT.md, Rate limits).
 
     Exits 1 when the port is taken (saying which process holds it), 2 on a bad option or database."""
-    import uvicorn
-
     from pagetoken.authority.egress import ALLOW_PRIVATE_ENV
     from pagetoken.guards import HEADER_TIMEOUT_ENV, HeaderTimeoutProtocol
     from pagetoken.server import configure_logging, startup_warnings
+
+    from .workers import serve as workers_serve
 
     check_dev_options(host, dev, control_token, seed_file)
     check_port(host, port)
@@ -127,8 +128,12 @@ def serve(
     os.environ["PAGETOKEN_DEV"] = "1" if dev else "0"
     if dev and control_token:
         os.environ["PAGETOKEN_CONTROL_TOKEN"] = control_token
-    uvicorn.run("pagetoken.server:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level.lower(), http=HeaderTimeoutProtocol,
-                # the access log is written at info: above that, not even its line is put together
-                access_log=log_level.lower() in ("trace", "debug", "info"),
-                proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips or "")
+    options: dict[str, Any] = {
+        "factory": True, "host": host, "port": port, "workers": workers, "log_level": log_level.lower(),
+        "http": HeaderTimeoutProtocol,
+        # the access log is written at info: above that, not even its line is put together
+        "access_log": log_level.lower() in ("trace", "debug", "info"),
+        "proxy_headers": bool(forwarded_allow_ips), "forwarded_allow_ips": forwarded_allow_ips or ""}
+    status = workers_serve("pagetoken.server:create_app", **options)  # a listening socket per worker
+    if status:
+        raise typer.Exit(status)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,6 +21,9 @@ from .dispatch import dispatch
 from .params import effective_method, merged_params, strip_version, token_from
 from .recall import Recall
 from .responses import JSON, GraphJSON, error_response, json_response
+
+if TYPE_CHECKING:
+    from .ratelimit import Plan, RateLimiter
 
 __all__ = ["JSON", "GraphEndpoint", "GraphJSON", "after_headers", "error_response", "json_response", "writes"]
 
@@ -89,7 +92,23 @@ class GraphEndpoint:
         self.first: list[Callable[[Call, str | None], None]] = []
         self.answered: list[Callable[[Call, str | None, errors.ApiError | None], None]] = []
         self.batch: Callable[[Call, Request], Any] | None = None
+        self.limiter: RateLimiter | None = None
         self.recall = Recall(self)  # answers given again (recall.py)
+
+    def meter(self, limiter: RateLimiter) -> None:
+        """Count every call with `limiter`: its `admit`, `headers` and `charge` run around each call."""
+        self.limiter = limiter
+        self.before.append(limiter.admit)
+        self.after.append(limiter.headers)
+        self.done.append(limiter.charge)
+
+    def plan(self, call: Call, page_ids: Collection[str]) -> Plan | None:
+        """How a kept answer to `call` is counted in one pass, when the limiter's are the only hooks
+        (None otherwise: the hooks run one by one)."""
+        lim = self.limiter
+        if lim is None or self.before != [lim.admit] or self.after != [lim.headers] or self.done != [lim.charge]:
+            return None
+        return lim.plan(call.token, page_ids)
 
     async def handle(self, request: Request) -> Response:
         call: Call | None = None

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pagetoken.authority.ratecounts import Key, RateCounts, Tally
+from pagetoken.authority.records import ValidToken
 from pagetoken.core import errors
 from pagetoken.core.limits import APP, PAGE, USER, Limits
 
@@ -45,6 +47,12 @@ class _Counted:
     start: int = 0
     charged: bool = False
     seen: dict[Key, Tally] = field(default_factory=dict)  # each key's totals as the call was counted into
+
+
+def _keys(token: ValidToken, page_ids: Collection[str]) -> tuple[Key, ...]:
+    """What a call with `token` that touched `page_ids` counts against: its app, its person, its Pages."""
+    return ((APP, token.app_id), *(((USER, token.user_id),) if token.user_id else ()),
+            *((PAGE, p) for p in sorted(page_ids)))
 
 
 def _pct(used: float, limit: float) -> int:
@@ -73,11 +81,7 @@ class RateLimiter:
         counted: _Counted | None = usage.counted
         if counted is not None and (call.method, call.path) in counted.calls:
             return  # counted already (an attempt on the event loop that needed I/O)
-        keys: list[Key] = [(APP, tok.app_id)]
-        if tok.user_id:
-            keys.append((USER, tok.user_id))
-        if usage.page_ids:
-            keys.extend((PAGE, p) for p in sorted(usage.page_ids))
+        keys = _keys(tok, usage.page_ids)
         seen: list[Tally] = []
         refused, start = self.counts.admit(keys, self.limits, seen)
         if refused is not None:
@@ -104,30 +108,44 @@ class RateLimiter:
     def usage(self, scope: str, ident: str, counted: _Counted | None = None) -> Used:
         """Integer percentages of the limits used in the window: (calls, time, CPU time). For a key the
         call was `counted` into, the totals it was counted into (no second look-up)."""
+        return self._used(scope, ident, counted.seen if counted is not None else None)
+
+    def _used(self, scope: str, ident: str, seen: dict[Key, Tally] | None) -> Used:
         lim = self.limits
-        seen = counted.seen.get((scope, ident)) if counted is not None else None
-        if seen is None:
-            seen = self.counts.tally((scope, ident), lim.window)
-        return _pct(seen.calls, lim.calls_for(scope)), _pct(seen.wall, lim.time_budget), _pct(seen.cpu, lim.cpu_budget)
+        tally = seen.get((scope, ident)) if seen is not None else None
+        if tally is None:
+            tally = self.counts.tally((scope, ident), lim.window)
+        return (_pct(tally.calls, lim.calls_for(scope)), _pct(tally.wall, lim.time_budget),
+                _pct(tally.cpu, lim.cpu_budget))
 
     def headers(self, call: Call) -> dict[str, str]:
-        """The usage headers of an answer. The percentages move seldom, so each header's JSON is built
-        once per distinct value (`_usage_json`, `_business_json`), not once per call."""
-        token = call.usage.token
+        """The usage headers of an answer."""
         counted: _Counted | None = call.usage.counted
-        out = {"X-App-Usage": _usage_json(*(self.usage(APP, token.app_id, counted) if token is not None
+        return self._headers(call.usage.token, call.usage.page_ids, counted.seen if counted is not None else None)
+
+    def _headers(self, token: ValidToken | None, page_ids: Collection[str], seen: dict[Key, Tally] | None
+                 ) -> dict[str, str]:
+        """The usage headers for a call with `token` that touched `page_ids`, from the totals it was
+        counted into (`seen`) where it has them. The percentages move seldom, so each header's JSON is
+        built once per distinct value (`_usage_json`, `_business_json`), not once per call."""
+        out = {"X-App-Usage": _usage_json(*(self._used(APP, token.app_id, seen) if token is not None
                                             else NONE_USED))}
         page_usage: Used | None = None
         page_id = None
-        if call.usage.page_ids:
-            page_id = min(call.usage.page_ids)
-            page_usage = self.usage(PAGE, page_id, counted)
+        if page_ids:
+            page_id = min(page_ids)
+            page_usage = self._used(PAGE, page_id, seen)
             out["X-Page-Usage"] = _usage_json(*page_usage)
         if token is not None and token.kind == PAGE and token.page_id:
-            used = page_usage if page_id == token.page_id and page_usage is not None else self.usage(
-                PAGE, token.page_id, counted)
+            used = page_usage if page_id == token.page_id and page_usage is not None else self._used(
+                PAGE, token.page_id, seen)
             out["X-Business-Use-Case-Usage"] = _business_json(token.page_id, *used, self._regain(token.page_id, used))
         return out
+
+    def plan(self, token: ValidToken | None, page_ids: Collection[str]) -> Plan:
+        """How to count a kept answer to a call with `token` that touched `page_ids` (`graph/recall.py`):
+        the same as `admit`, `charge` and `headers` do for the call, with its keys worked out once."""
+        return Plan(self, _keys(token, page_ids) if token is not None else (), token, frozenset(page_ids))
 
     def _regain(self, page_id: str, used: Used) -> int:
         """Minutes until a Page over one of its limits is admitted again (0 when it is not over)."""
@@ -135,6 +153,33 @@ class RateLimiter:
             return 0
         ends = self.counts.ends((PAGE, page_id), self.limits.window)
         return 0 if ends is None else math.ceil(max(0.0, ends - self.counts.auth.now()) / 60)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The counting of one kept answer: what `RateLimiter.admit`, `charge` and `headers` do for its call,
+    on keys worked out once, in one pass."""
+
+    limiter: RateLimiter
+    keys: tuple[Key, ...]
+    token: ValidToken | None
+    page_ids: frozenset[str]
+
+    def run(self, effects: Iterable[Callable[[], None]], start: float) -> tuple[errors.ApiError | None, dict[str, str]]:
+        """Count the call (or refuse it, as `admit` would), run `effects`, charge the time since `start`
+        (`perf_counter`, as on the event loop: wall = CPU), and make its usage headers. Returns (the
+        refusal or None, the headers)."""
+        limiter = self.limiter
+        seen: list[Tally] = []
+        refused, slot = limiter.counts.admit(self.keys, limiter.limits, seen)
+        if refused is not None:
+            return REFUSALS[refused[0]](), limiter._headers(self.token, self.page_ids, None)
+        for effect in effects:
+            effect()
+        wall = time.perf_counter() - start
+        limiter.counts.charge(self.keys, slot, wall, wall)
+        counted = dict(zip(self.keys, seen, strict=True)) if len(seen) == len(self.keys) else None
+        return None, limiter._headers(self.token, self.page_ids, counted)
 
 
 @lru_cache(maxsize=1024)

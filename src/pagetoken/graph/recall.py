@@ -14,11 +14,12 @@ identical GET is answered from that, as long as
 - its tokens are still valid by the authority's clock (`until`);
 - the entry is younger than the cache's backstop TTL.
 
-What every call does besides its answer still happens on every hit: the rate limits count it and may
-refuse it (`before`), its time is charged (`done`), the usage headers are made fresh (`after`), and the
-effects the answer had (the impressions of a Page view) run again; each answer gets its own trace ID.
-A request that reads other calls inside (`fields=feed`, `?ids=`) is never kept. Under `serve --dev`
-(injected faults, the request log) nothing is kept: those hooks must see every call run.
+What every call does besides its answer still happens on every hit, in one pass over what was worked
+out when the answer was kept (`ratelimit.Plan`): the rate limits count it and may refuse it, the
+effects the answer had (the impressions of a Page view) run again, its time is charged and the usage
+headers are made fresh; each answer gets its own trace ID. A request that reads other calls inside
+(`fields=feed`, `?ids=`) is never kept. Nothing is kept when the endpoint runs hooks besides the rate
+limiter's: under `serve --dev` (injected faults, the request log) every call must run.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from .http import GraphEndpoint
+    from .ratelimit import Plan
 
 Key = bytes
 _NOTHING: Mapping[str, str] = MappingProxyType({})
@@ -53,6 +55,7 @@ class Kept:
     again: Again
     page_ids: frozenset[str]
     body: bytes
+    plan: Plan  # how the rate limiter counts it
 
 
 def key_of(scope: Scope) -> Key | None:
@@ -115,7 +118,10 @@ class Recall:
         bare = Again(again.call.resolved(params=_NOTHING, headers=_NOTHING, usage=Usage(),
                                          token=None if token is None else evolve(token, raw="")),
                      again.until, again.effects)
-        self.cache.put(key, Kept(bare, frozenset(usage.page_ids), bytes(response.body)), generation)
+        page_ids = frozenset(usage.page_ids)
+        plan = self.endpoint.plan(bare.call, page_ids)
+        if plan is not None:
+            self.cache.put(key, Kept(bare, page_ids, bytes(response.body), plan), generation)
 
     def answer(self, scope: Scope) -> Response | None:
         """The kept answer to this request, with everything a call does besides, or None (run the call)."""
@@ -130,19 +136,12 @@ class Recall:
         if again.until is not None and ep.auth.now() >= again.until:
             return None  # the full call says why the token no longer works
         start = time.perf_counter()
-        call = again.call.resolved(usage=Usage(token=again.call.token, page_ids=set(kept.page_ids)))
         try:
             with ep.auth.memory_only():
-                try:
-                    for hook in ep.before:
-                        hook(call)
-                except errors.ApiError as exc:
-                    ep.charge(call, start)
-                    return error_response(exc, ep.after_headers(call), call.version)
-                for effect in again.effects:
-                    effect()
-                ep.charge(call, start)
-                headers = ep.after_headers(call)
+                refused, headers = kept.plan.run(again.effects, start)
         except Authority.NeedsIO:
             return None  # the rate counts want an exchange with the database first: the full call makes it
-        return GraphJSON(kept.body, 200, headers, call.version, errors.new_trace_id())
+        version = again.call.version
+        if refused is not None:
+            return error_response(refused, headers, version)
+        return GraphJSON(kept.body, 200, headers, version, errors.new_trace_id())
