@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import RESULTS, ROOT  # noqa: E402
 
 NAMES = {
-    "hello": "bare Starlette hello on uvicorn, httptools (the ceiling)",
+    "hello": "bare Starlette hello on uvicorn, httptools, a listening socket per worker (the ceiling)",
     "page_read": "`GET /v25.0/{page-id}?fields=id,name`, Page token + appsecret_proof",
     "page_read_fresh": "the same Page read, each request new (nothing given again from memory)",
     "page_feed": "`GET /v25.0/{page-id}/feed?limit=25`, Page token",

@@ -90,7 +90,8 @@ def serve(
     processes in all, an app, user or Page is admitted at most limit + (P - 1) x max(1, limit // 100)
     calls per window (docs/DEPLOYMENT.md, Rate limits).
 
-    Exits 1 when the port is taken (saying which process holds it), 2 on a bad option or database."""
+    Exits 1 when the port is taken (saying which process holds it), 2 on a bad option or database, 3 when
+    a worker of several cannot start."""
     from pagetoken.authority.egress import ALLOW_PRIVATE_ENV
     from pagetoken.guards import HEADER_TIMEOUT_ENV, HeaderTimeoutProtocol
     from pagetoken.server import configure_logging, startup_warnings

@@ -104,7 +104,7 @@ class GraphEndpoint:
 
     def plan(self, call: Call, page_ids: Collection[str]) -> Plan | None:
         """How a kept answer to `call` is counted in one pass, when the limiter's are the only hooks
-        (None otherwise: the hooks run one by one)."""
+        (None otherwise, and nothing is kept: other hooks must see every call run)."""
         lim = self.limiter
         if lim is None or self.before != [lim.admit] or self.after != [lim.headers] or self.done != [lim.charge]:
             return None
