@@ -150,3 +150,18 @@ def test_ads_and_billing(server: ThreadServer) -> None:
     assert {b["id"]: b["spend"] for b in bill["data"]} == {active: 3000, paused: 0}
     assert err(server.post(f"/{s.page_id}/ads", name="x", access_token=token))["code"] == 100
     assert err(server.post(f"/{s.page_id}/ads", name="x", daily_budget="10", access_token=token))["code"] == 100
+
+
+def test_a_read_that_waits_for_the_database_part_way_counts_its_impressions_once(server: ThreadServer) -> None:
+    # The Page view is recorded before its feed is read; the feed needs the database, which the first
+    # attempt on the event loop cannot wait for, so the call runs again in a worker thread.
+    s = scene(server.auth)
+    token = s.page_token(s.owner_id, EVERYTHING.split(","))
+    s.post()
+    for _ in range(3):  # the first one reads the token and the Page from the database; the others not
+        read = server.get(f"/{s.page_id}", fields="name,feed", access_token=token).json()
+        assert read["name"] and len(read["feed"]["data"]) == 1
+    r = server.get(f"/{s.page_id}/insights", access_token=token, period="day",
+                   metric="page_views_total,page_impressions")
+    assert {d["name"]: d["values"][-1]["value"] for d in r.json()["data"]} == {"page_views_total": 3,
+                                                                                "page_impressions": 3}

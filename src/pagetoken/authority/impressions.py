@@ -90,6 +90,7 @@ log_for = one_per_authority(ImpressionLog)
 
 def record(auth: Authority, page_id: str, kind: str, object_ids: Sequence[str | None], actor_id: str | None) -> None:
     """One event per object (the impressions of a feed read, a Page view), kept for the next flush.
-    Handlers call it last, after every lookup: a call tried on the event loop first may be run again."""
+    Graph handlers hand it to `Usage.effect`, so that it runs once per answered request: a call tried
+    on the event loop first may be run again, and a request may read more after it (`fields=name,feed`)."""
     if object_ids:
         log_for(auth).add(page_id, kind, object_ids, actor_id)

@@ -51,6 +51,14 @@ class Usage:
     # validity (`repeatable`); never for a request that reads other calls inside (`nest`).
     again: Again | None = None
     nested: bool = False
+    # What the answer does besides (the impressions it records), run once the whole request is answered:
+    # an attempt on the event loop that stopped for the database is thrown away with what it noted, and
+    # the run that follows notes it again. A request that fails records nothing.
+    effects: list[Callable[[], None]] = field(default_factory=list)
+
+    def effect(self, action: Callable[[], None]) -> None:
+        """Run `action` once the request is answered."""
+        self.effects.append(action)
 
     def repeatable(self, call: Call, until: float | None, *effects: Callable[[], None]) -> None:
         """The answer being made may be given again to the same request until `until`, if nothing it was

@@ -162,15 +162,21 @@ class GraphEndpoint:
                 guard(call, raw_token)
             result = dispatch(call, raw_token, self.before)
         except Authority.NeedsIO:
+            call.usage.effects.clear()  # this attempt is thrown away; the run that follows notes them anew
             raise
         except errors.ApiError as exc:
+            call.usage.effects.clear()
             self._done(call, wall, cpu)
             self._answered(call, raw_token, exc)
             raise
         except BaseException:
+            call.usage.effects.clear()
             self._done(call, wall, cpu)
             self._answered(call, raw_token, errors.UnknownError())
             raise
+        for effect in call.usage.effects:
+            effect()
+        call.usage.effects.clear()
         self._done(call, wall, cpu)
         self._answered(call, raw_token, None)
         return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from pagetoken.authority import access, impressions, insights
@@ -42,8 +42,8 @@ def viewer(call: Call) -> str | None:
 
 
 def record_impressions(call: Call, page_id: str, object_ids: list[str]) -> None:
-    """Each post shown is an impression of the Page's content."""
-    impressions.record(call.auth, page_id, insights.IMPRESSION, object_ids, viewer(call))
+    """Each post shown is an impression of the Page's content, recorded once the request is answered."""
+    call.usage.effect(partial(impressions.record, call.auth, page_id, insights.IMPRESSION, object_ids, viewer(call)))
 
 
 def may(call: Call, permission: str, page_id: str) -> bool:

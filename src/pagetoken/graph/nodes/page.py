@@ -60,7 +60,7 @@ def read_page(call: Call) -> dict[str, Any]:
         obj["access_token"] = page_token_field(call, page.id)
     if wanted != ["access_token"]:
         seen = partial(impressions.record, call.auth, page.id, insights.VIEW, (page.id,), answers.viewer(call))
-        seen()
+        call.usage.effect(seen)
         if "fan_count" not in wanted and "access_token" not in wanted:  # the rest is the Page's own record
             call.usage.repeatable(call, tok.usable_until, seen)
     return narrow(obj, call.selection, NODE.default_fields)
