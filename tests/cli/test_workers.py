@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from uvicorn.config import STARTUP_FAILURE, Config
+from uvicorn.config import STARTUP_FAILURE
 
 from pagetoken.cli import workers
 from pagetoken.devtools.launch import free_port
@@ -155,4 +155,3 @@ def test_the_sockets_share_one_port_and_a_plain_socket_cannot_take_it() -> None:
     finally:
         for sock in (first, second, plain):
             sock.close()
-    assert Config("x:app").workers == 1  # uvicorn's default: one worker, its own supervisor unused
