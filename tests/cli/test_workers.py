@@ -1,7 +1,7 @@
 """`serve --workers N`: each worker listens on a socket of its own (SO_REUSEPORT), so a burst of
 connections is spread over the workers instead of landing on whichever woke first; a worker that dies
-is replaced on its socket without a connection being refused; SIGHUP replaces the workers, SIGTERM stops
-them all, and a worker that cannot start stops the server."""
+is replaced on its socket without a connection being refused; SIGHUP replaces the workers, SIGTTIN and
+SIGTTOU add and remove one, SIGTERM stops them all, and a worker that cannot start stops the server."""
 
 from __future__ import annotations
 
@@ -123,6 +123,26 @@ def test_sighup_replaces_the_workers_and_sigterm_stops_them_all(process_server_f
             os.kill(int(pid), 0)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{srv.url}/healthz", timeout=5)
+
+
+def test_sigttin_adds_a_worker_and_sigttou_removes_one_but_never_the_last(
+        process_server_factory: type[ProcessServer], tmp_path: Path) -> None:
+    srv = process_server_factory(tmp_path / "data", workers=2).start()
+    assert srv.proc is not None
+    two = worker_pids(srv)
+    srv.proc.send_signal(signal.SIGTTIN)
+    three = worker_pids(srv, workers=3)
+    assert two < three and len(three) == 3
+    for _ in range(3):  # the third finds one worker left, and keeps it
+        srv.proc.send_signal(signal.SIGTTOU)
+        time.sleep(0.5)  # one at a time: a signal sent again before it is handled counts once
+    deadline = time.monotonic() + 60
+    while len(seen := set(burst(srv.url)) - {CLOSED}) != 1:
+        assert time.monotonic() < deadline, f"still answered by {seen}"
+    for _ in range(3):
+        answered = burst(srv.url)
+        assert set(answered) == seen and answered[next(iter(seen))] == BURST
+    assert seen < three
 
 
 def test_a_worker_that_cannot_start_stops_the_server(tmp_path: Path) -> None:

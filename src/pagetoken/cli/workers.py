@@ -10,7 +10,8 @@ The parent holds every socket and watches the workers, like uvicorn's supervisor
 process it uses): a worker that dies or stops answering its health check is replaced on the same
 socket, so the connections that reached that socket meanwhile wait for the new worker instead of
 being refused. SIGINT and SIGTERM stop every worker (each finishes its work and writes what it
-holds); SIGHUP replaces the workers one by one, each new one serving before the old one stops.
+holds); SIGHUP replaces the workers one by one, each new one serving before the old one stops;
+SIGTTIN adds a worker (and its socket) and SIGTTOU removes one, as with uvicorn.
 A worker that cannot start (its app, socket or database is broken) stops the whole server.
 
 Where the kernel has no such balancing (anything but Linux), `serve` uses uvicorn's supervisor.
@@ -33,7 +34,7 @@ from uvicorn.supervisors.multiprocess import Process
 log = logging.getLogger("uvicorn.error")
 
 POLL_SECONDS = 0.5
-HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU)
 
 
 def balanced() -> bool:
@@ -111,6 +112,10 @@ class Workers:
             if signum == signal.SIGHUP:
                 log.info("Received SIGHUP, replacing the workers one by one.")
                 self.restart_all()
+            elif signum == signal.SIGTTIN:
+                self.add()
+            elif signum == signal.SIGTTOU:
+                self.remove()
             else:
                 log.info("Received %s, stopping.", signal.Signals(signum).name)
                 self.should_exit.set()
@@ -146,3 +151,21 @@ class Workers:
             old.terminate()
             old.join()
             self.processes[index] = new
+
+    def add(self) -> None:
+        """One more worker, on a socket of its own (SIGTTIN)."""
+        self.sockets.append(listener(self.config.host, self.config.port))
+        self.processes.append(self._start(len(self.sockets) - 1))
+        log.info("Received SIGTTIN: %d workers.", len(self.processes))
+
+    def remove(self) -> None:
+        """One worker fewer (SIGTTOU), never the last. Its socket leaves the port once the worker has
+        stopped: new connections go to the others, and those it had not accepted yet are reset."""
+        if len(self.processes) <= 1:
+            log.info("Received SIGTTOU with one worker left: keeping it.")
+            return
+        process, sock = self.processes.pop(), self.sockets.pop()
+        process.terminate()
+        process.join()
+        sock.close()
+        log.info("Received SIGTTOU: %d workers.", len(self.processes))
