@@ -23,6 +23,8 @@ from .recall import Recall
 from .responses import JSON, GraphJSON, error_response, json_response
 
 if TYPE_CHECKING:
+    from pagetoken.authority.records import ValidToken
+
     from .ratelimit import Plan, RateLimiter
 
 __all__ = ["JSON", "GraphEndpoint", "GraphJSON", "after_headers", "error_response", "json_response", "writes"]
@@ -102,13 +104,14 @@ class GraphEndpoint:
         self.after.append(limiter.headers)
         self.done.append(limiter.charge)
 
-    def plan(self, call: Call, page_ids: Collection[str]) -> Plan | None:
-        """How a kept answer to `call` is counted in one pass, when the limiter's are the only hooks
-        (None otherwise, and nothing is kept: other hooks must see every call run)."""
+    def plan(self, token: ValidToken | None, page_ids: Collection[str]) -> Plan | None:
+        """How a kept answer to a call with `token` that touched `page_ids` is counted in one pass, when
+        the limiter's are the only hooks (None otherwise, and nothing is kept: other hooks must see every
+        call run)."""
         lim = self.limiter
         if lim is None or self.before != [lim.admit] or self.after != [lim.headers] or self.done != [lim.charge]:
             return None
-        return lim.plan(call.token, page_ids)
+        return lim.plan(token, page_ids)
 
     async def handle(self, request: Request) -> Response:
         call: Call | None = None
@@ -162,21 +165,20 @@ class GraphEndpoint:
                 guard(call, raw_token)
             result = dispatch(call, raw_token, self.before)
         except Authority.NeedsIO:
-            call.usage.effects.clear()  # this attempt is thrown away; the run that follows notes them anew
             raise
         except errors.ApiError as exc:
-            call.usage.effects.clear()
             self._done(call, wall, cpu)
             self._answered(call, raw_token, exc)
             raise
         except BaseException:
-            call.usage.effects.clear()
             self._done(call, wall, cpu)
             self._answered(call, raw_token, errors.UnknownError())
             raise
-        for effect in call.usage.effects:
-            effect()
-        call.usage.effects.clear()
+        else:
+            for effect in call.usage.effects:
+                effect()
+        finally:  # run once answered, or thrown away with an attempt that stopped for the database or failed
+            call.usage.effects.clear()
         self._done(call, wall, cpu)
         self._answered(call, raw_token, None)
         return result

@@ -5,8 +5,7 @@ A Graph read whose answer depends only on what the read model holds (the token's
 Page and its roles, the grants) and on its tokens being valid says so while it runs
 (`Usage.repeatable`: a Page's own fields, `debug_token` of a valid token). Its encoded answer is then
 kept under a digest of the request that asked for it: path, query string, `Authorization` and `Host`
-(the kept call holds no token as sent). A later
-identical GET is answered from that, as long as
+(nothing kept holds the token as sent). A later identical GET is answered from that, as long as
 
 - the store's change counter has not moved (the answers live in a `TTLCache` beside the read model's,
   emptied by the same changes: a revocation, role change, permission removal or secret reset anywhere
@@ -26,9 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from starlette.types import Scope
@@ -37,7 +35,7 @@ from pagetoken.authority.context import Authority
 from pagetoken.core import errors
 from pagetoken.core.values import evolve
 
-from .call import Again, Usage
+from .call import Usage
 from .responses import GraphJSON, error_response
 
 if TYPE_CHECKING:
@@ -47,15 +45,18 @@ if TYPE_CHECKING:
     from .ratelimit import Plan
 
 Key = bytes
-_NOTHING: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
 class Kept:
-    again: Again
-    page_ids: frozenset[str]
+    """An answer kept: its body and version, until when it holds, what each answer does besides, and how
+    the rate limiter counts it (whom the call acted for and on what; never the token as sent)."""
+
     body: bytes
-    plan: Plan  # how the rate limiter counts it
+    version: str | None
+    until: float | None
+    effects: tuple[Callable[[], None], ...]
+    plan: Plan
 
 
 def key_of(scope: Scope) -> Key | None:
@@ -112,16 +113,11 @@ class Recall:
         again = usage.again
         if key is None or again is None or usage.nested or response.status_code != 200:
             return
-        # what answering again needs of the call: whom it acts for and on what, not what it was sent with
-        # (its parameters, headers, this request's usage record, and the token itself)
-        token = again.call.token
-        bare = Again(again.call.resolved(params=_NOTHING, headers=_NOTHING, usage=Usage(),
-                                         token=None if token is None else evolve(token, raw="")),
-                     again.until, again.effects)
-        page_ids = frozenset(usage.page_ids)
-        plan = self.endpoint.plan(bare.call, page_ids)
+        token = again.call.token  # counted by its app, person and Page: the token as sent is not kept
+        plan = self.endpoint.plan(None if token is None else evolve(token, raw=""), usage.page_ids)
         if plan is not None:
-            self.cache.put(key, Kept(bare, page_ids, bytes(response.body), plan), generation)
+            self.cache.put(key, Kept(bytes(response.body), again.call.version, again.until, again.effects, plan),
+                           generation)
 
     def answer(self, scope: Scope) -> Response | None:
         """The kept answer to this request, with everything a call does besides, or None (run the call)."""
@@ -131,17 +127,15 @@ class Recall:
         kept: Kept | None = self.cache.get(key) if key is not None else None
         if kept is None:
             return None
-        ep = self.endpoint
-        again = kept.again
-        if again.until is not None and ep.auth.now() >= again.until:
+        auth = self.endpoint.auth
+        if kept.until is not None and auth.now() >= kept.until:
             return None  # the full call says why the token no longer works
         start = time.perf_counter()
         try:
-            with ep.auth.memory_only():
-                refused, headers = kept.plan.run(again.effects, start)
+            with auth.memory_only():
+                refused, headers = kept.plan.run(kept.effects, start)
         except Authority.NeedsIO:
             return None  # the rate counts want an exchange with the database first: the full call makes it
-        version = again.call.version
         if refused is not None:
-            return error_response(refused, headers, version)
-        return GraphJSON(kept.body, 200, headers, version, errors.new_trace_id())
+            return error_response(refused, headers, kept.version)
+        return GraphJSON(kept.body, 200, headers, kept.version, errors.new_trace_id())
